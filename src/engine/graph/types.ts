@@ -1,0 +1,112 @@
+/**
+ * Types of the node registry: each node type is declared once with its ports,
+ * parameters, shape rule, compile step and inspector explanation. The palette,
+ * the inspector, validation, the trainer and the exporters all read it.
+ */
+
+import type { Tensor } from '../tensor/tensor';
+import type { Rng } from '../tensor/random';
+import type { ParamValue } from '../../shared/project';
+
+/**
+ * One dimension of a port's shape: a number, or a symbol that stays free until a
+ * batch arrives (`B` for the batch size, `T` for the sequence length).
+ */
+export type Dim = number | string;
+export type SymbolicShape = readonly Dim[];
+
+export interface PortSpec {
+  name: string;
+  label: string;
+  /** An unconnected required input makes the graph invalid. */
+  required: boolean;
+}
+
+interface ParamSpecBase {
+  name: string;
+  label: string;
+  /** One sentence for the inspector, with the unit where there is one. */
+  help: string;
+}
+
+export interface IntParamSpec extends ParamSpecBase {
+  kind: 'int';
+  default: number;
+  min: number;
+  max: number;
+}
+
+export interface FloatParamSpec extends ParamSpecBase {
+  kind: 'float';
+  default: number;
+  min: number;
+  max: number;
+}
+
+export interface EnumParamSpec extends ParamSpecBase {
+  kind: 'enum';
+  default: string;
+  options: readonly { value: string; label: string }[];
+}
+
+export interface BoolParamSpec extends ParamSpecBase {
+  kind: 'bool';
+  default: boolean;
+}
+
+export type ParamSpec = IntParamSpec | FloatParamSpec | EnumParamSpec | BoolParamSpec;
+
+export type NodeCategory = 'data' | 'layer' | 'activation' | 'loss';
+
+/** What shape inference sees of one node: its resolved parameters and the shapes arriving at its inputs. */
+export interface ShapeContext {
+  nodeId: string;
+  params: Readonly<Record<string, ParamValue>>;
+  /** Shape arriving at each connected input port, by port name. */
+  inputs: Readonly<Record<string, SymbolicShape | undefined>>;
+  /** Shapes the dataset provides, for data nodes. */
+  dataset: DatasetShapes;
+}
+
+export interface DatasetShapes {
+  /** Shape of one sample, without the batch dimension (`[784]` for MNIST). */
+  featureShape: readonly number[];
+  classCount: number;
+}
+
+/** Output shapes by port name, or a message for the user on what to fix. */
+export type ShapeResult =
+  | { ok: true; outputs: Record<string, SymbolicShape> }
+  | { ok: false; port?: string; message: string };
+
+export type ForwardMode = 'train' | 'eval';
+
+/** A node turned into something that computes: its parameters and its forward function. */
+export interface CompiledNode {
+  /** Parameters by local name (`weight`, `bias`); the model prefixes them with the node id. */
+  parameters: Record<string, Tensor>;
+  /** Maps input tensors by port name to output tensors by port name. */
+  forward(inputs: Record<string, Tensor>, mode: ForwardMode): Record<string, Tensor>;
+}
+
+export interface CompileContext {
+  nodeId: string;
+  params: Readonly<Record<string, ParamValue>>;
+  /** Resolved input shapes, with the batch dimension still symbolic. */
+  inputShapes: Readonly<Record<string, SymbolicShape>>;
+  /** Seeded generator for parameter initialisation. */
+  rng: Rng;
+}
+
+export interface NodeTypeSpec {
+  type: string;
+  label: string;
+  category: NodeCategory;
+  /** One paragraph for the inspector: what the node computes and when to use it. */
+  description: string;
+  inputs: readonly PortSpec[];
+  outputs: readonly PortSpec[];
+  params: readonly ParamSpec[];
+  inferShape(context: ShapeContext): ShapeResult;
+  compile(context: CompileContext): CompiledNode;
+}
