@@ -1,0 +1,338 @@
+/**
+ * The trainer drives one run at a time on a device process: it validates the
+ * project, launches the device, relays pause/resume/step/stop, turns device
+ * messages into run events, and ends the run cleanly when the device finishes,
+ * fails or dies.
+ *
+ * States: idle -> starting -> running <-> paused -> stopping -> idle. A call that
+ * does not fit the current state throws a `RunStateError` saying what to do.
+ */
+
+import { randomUUID } from 'node:crypto';
+import type { ActivationProbe, RunEvent, RunState, RunStatus, Unsubscribe } from '../../shared/api';
+import type { DeviceToMainMessage } from '../../shared/device';
+import type { ProjectFile, ProjectIssue } from '../../shared/project';
+import type { DeviceExit, DeviceHandle, DeviceLauncher } from '../devices/launcher';
+import { describeDeviceExit } from '../devices/launcher';
+import { createLogger, type Logger } from '../log';
+import { formatEpochLine, formatProgressLine } from './progressLog';
+
+export class RunStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunStateError';
+  }
+}
+
+/** The project failed validation; `issues` locate each problem by node, port or field. */
+export class RunValidationError extends Error {
+  readonly issues: ProjectIssue[];
+
+  constructor(issues: ProjectIssue[]) {
+    super(`The project is invalid, so the run did not start. Fix these issues: ${issues.map(formatIssue).join('; ')}`);
+    this.name = 'RunValidationError';
+    this.issues = issues;
+  }
+}
+
+export function formatIssue(issue: ProjectIssue): string {
+  const where: string[] = [];
+  if (issue.nodeId !== undefined) where.push(`node ${issue.nodeId}`);
+  if (issue.port !== undefined) where.push(`port ${issue.port}`);
+  if (issue.path !== undefined && issue.nodeId === undefined) where.push(issue.path);
+  return where.length === 0 ? issue.message : `${where.join(', ')}: ${issue.message}`;
+}
+
+export interface TrainerOptions {
+  launcher: DeviceLauncher;
+  /** Returns the problems that keep a project from training; empty when it can run. */
+  validate(project: ProjectFile): ProjectIssue[];
+  stepReportIntervalMs?: number;
+  snapshotIntervalMs?: number;
+  /** Gap between two progress lines in the log. */
+  logIntervalMs?: number;
+  /** How long a stopping device gets to finish before it is killed. */
+  stopTimeoutMs?: number;
+  logger?: Logger;
+}
+
+interface ActiveRun {
+  runId: string;
+  project: ProjectFile;
+  device: DeviceHandle;
+  /** Steps requested by `step()` before the device was ready. */
+  pendingSteps: number;
+  startPaused: boolean;
+  /** Set once the device sent `done` or `error`, so its exit is expected. */
+  finished: boolean;
+  lastEpoch: number;
+  lastTestAccuracy: number | null;
+  lastProgressLogMs: number;
+  stopTimer: NodeJS.Timeout | null;
+  /** Resolves the promises of `stop()` calls once the run has ended. */
+  endedWaiters: Array<() => void>;
+}
+
+export class Trainer {
+  private readonly options: Required<Omit<TrainerOptions, 'logger'>>;
+  private readonly log: Logger;
+  private readonly listeners = new Set<(event: RunEvent) => void>();
+  private state: RunState = 'idle';
+  private run: ActiveRun | null = null;
+  private probe: ActivationProbe = { nodeId: null, sampleIndex: 0 };
+
+  constructor(options: TrainerOptions) {
+    this.options = {
+      stepReportIntervalMs: 100,
+      snapshotIntervalMs: 250,
+      logIntervalMs: 5000,
+      stopTimeoutMs: 3000,
+      ...options,
+    };
+    this.log = options.logger ?? createLogger('trainer');
+  }
+
+  status(): RunStatus {
+    return { state: this.state, runId: this.run?.runId ?? null };
+  }
+
+  onDidRunEvent(listener: (event: RunEvent) => void): Unsubscribe {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Validates `project` and launches a device for it; with `paused`, the run waits for `resume` or `step`. */
+  start(project: ProjectFile, paused = false): RunStatus {
+    if (this.state !== 'idle') {
+      throw new RunStateError(`Cannot start a run: run ${this.run?.runId} is ${this.state}. Stop it first.`);
+    }
+
+    const issues = this.options.validate(project);
+    if (issues.length > 0) {
+      const error = new RunValidationError(issues);
+      this.log.error(`run not started: ${error.message}`);
+      this.emit({ kind: 'error', runId: null, message: error.message, issues });
+      throw error;
+    }
+
+    const runId = randomUUID().slice(0, 8);
+    const device = this.options.launcher.launch(0);
+    const run: ActiveRun = {
+      runId,
+      project,
+      device,
+      pendingSteps: 0,
+      startPaused: paused,
+      finished: false,
+      lastEpoch: 0,
+      lastTestAccuracy: null,
+      lastProgressLogMs: 0,
+      stopTimer: null,
+      endedWaiters: [],
+    };
+    this.run = run;
+    device.onMessage((message) => this.handleDeviceMessage(run, message));
+    device.onExit((exit) => this.handleDeviceExit(run, exit));
+
+    const { training, dataset } = project;
+    this.log.info(
+      `run ${runId} starting: project "${project.name}", dataset ${dataset.id}, ${training.epochs} epochs, ` +
+        `batch size ${training.batchSize}, ${training.optimizer} learning rate ${training.learningRate}, ` +
+        `seed ${training.seed}, device 0 pid ${device.pid ?? 'unknown'}`,
+    );
+    device.send({
+      type: 'init',
+      runId,
+      project,
+      settings: {
+        deviceIndex: 0,
+        stepReportIntervalMs: this.options.stepReportIntervalMs,
+        snapshotIntervalMs: this.options.snapshotIntervalMs,
+        probe: this.probe,
+      },
+    });
+    this.setState('starting');
+    return this.status();
+  }
+
+  pause(): RunStatus {
+    const run = this.requireState('pause', ['running'], 'Only a running run can be paused.');
+    run.device.send({ type: 'pause' });
+    this.setState('paused');
+    return this.status();
+  }
+
+  resume(): RunStatus {
+    const run = this.requireState('resume', ['paused'], 'Only a paused run can be resumed.');
+    run.device.send({ type: 'resume' });
+    this.setState('running');
+    return this.status();
+  }
+
+  /** Runs one optimizer step of a paused run; from idle, starts `project` paused and then steps. */
+  step(project: ProjectFile): RunStatus {
+    if (this.state === 'idle') {
+      this.start(project, true);
+      this.run!.pendingSteps += 1;
+      return this.status();
+    }
+    const run = this.requireState('step', ['paused', 'starting'], 'Pause the run before stepping.');
+    if (this.state === 'starting') {
+      if (!run.startPaused) throw new RunStateError('Cannot step: the run is starting and will run freely. Pause it once it runs.');
+      run.pendingSteps += 1;
+      return this.status();
+    }
+    run.device.send({ type: 'step' });
+    return this.status();
+  }
+
+  /** Asks the device to stop after its current step; resolves once the run has ended. */
+  async stop(): Promise<RunStatus> {
+    const run = this.requireState('stop', ['starting', 'running', 'paused', 'stopping'], 'There is nothing to stop.');
+    const ended = new Promise<void>((resolve) => run.endedWaiters.push(resolve));
+    if (this.state !== 'stopping') {
+      this.log.info(`run ${run.runId} stopping on request`);
+      run.device.send({ type: 'stop' });
+      this.setState('stopping');
+      run.stopTimer = setTimeout(() => {
+        this.log.warn(`run ${run.runId}: device 0 did not stop within ${this.options.stopTimeoutMs} ms, killing it`);
+        run.device.kill();
+      }, this.options.stopTimeoutMs);
+    }
+    await ended;
+    return this.status();
+  }
+
+  setProbe(probe: ActivationProbe): void {
+    if (!Number.isInteger(probe.sampleIndex) || probe.sampleIndex < 0) {
+      throw new RangeError(`Invalid activation probe sample index ${probe.sampleIndex}: use a test sample index of 0 or more.`);
+    }
+    this.probe = { nodeId: probe.nodeId, sampleIndex: probe.sampleIndex };
+    if (this.run !== null && !this.run.finished) this.run.device.send({ type: 'set-probe', probe: this.probe });
+  }
+
+  /** Kills the device of the active run at once, without waiting for it to stop. */
+  dispose(): void {
+    if (this.run === null) return;
+    this.log.info(`run ${this.run.runId} ended because the trainer is shutting down`);
+    this.run.device.kill();
+  }
+
+  private requireState(action: string, allowed: RunState[], hint: string): ActiveRun {
+    if (this.run === null || !allowed.includes(this.state)) {
+      const current = this.run === null ? 'no run is active' : `run ${this.run.runId} is ${this.state}`;
+      throw new RunStateError(`Cannot ${action}: ${current}. ${hint}`);
+    }
+    return this.run;
+  }
+
+  private handleDeviceMessage(run: ActiveRun, message: DeviceToMainMessage): void {
+    if (this.run !== run) return;
+    const { runId } = run;
+    switch (message.type) {
+      case 'ready':
+        this.log.info(
+          `run ${runId}: device 0 ready, ${message.parameterCount} parameters, ${message.trainCount} training and ` +
+            `${message.testCount} test samples, ${message.stepsPerEpoch} steps per epoch`,
+        );
+        this.emit({ kind: 'started', runId, totalSteps: message.totalSteps, stepsPerEpoch: message.stepsPerEpoch });
+        if (this.state === 'stopping') return;
+        run.device.send({ type: 'start', paused: run.startPaused });
+        this.setState(run.startPaused ? 'paused' : 'running');
+        for (; run.pendingSteps > 0; run.pendingSteps--) run.device.send({ type: 'step' });
+        return;
+      case 'step':
+        this.emit({ kind: 'step', runId, ...stripType(message) });
+        this.logProgress(run, message);
+        return;
+      case 'epoch':
+        run.lastEpoch = message.epoch;
+        run.lastTestAccuracy = message.testAccuracy;
+        this.log.info(`run ${runId} ${formatEpochLine({ ...message, totalEpochs: run.project.training.epochs })}`);
+        this.emit({ kind: 'epoch', runId, ...stripType(message) });
+        return;
+      case 'activations':
+        this.emit({ kind: 'activations', runId, step: message.step, snapshot: message.snapshot });
+        return;
+      case 'state':
+        this.log.debug(`run ${runId}: device 0 is ${message.state}`);
+        return;
+      case 'done':
+        run.finished = true;
+        this.log.info(
+          `run ${runId} ${message.reason} after ${message.epochs} epochs` +
+            (message.testAccuracy === null ? '' : `, test accuracy ${(message.testAccuracy * 100).toFixed(2)}%`),
+        );
+        this.emit({ kind: 'done', runId, ...stripType(message) });
+        return;
+      case 'error':
+        run.finished = true;
+        this.log.error(`run ${runId} failed on device 0${message.nodeId === undefined ? '' : ` at node ${message.nodeId}`}: ${message.message}`);
+        this.emit({ kind: 'error', runId, message: message.message, ...(message.nodeId === undefined ? {} : { nodeId: message.nodeId }) });
+        return;
+      case 'log':
+        this.log[message.level](`device 0: ${message.message}`);
+        return;
+    }
+  }
+
+  private handleDeviceExit(run: ActiveRun, exit: DeviceExit): void {
+    if (run.stopTimer !== null) clearTimeout(run.stopTimer);
+    if (this.run !== run) return;
+
+    if (!run.finished) {
+      if (this.state === 'stopping' && exit.error === undefined) {
+        this.log.info(`run ${run.runId} stopped: device 0 ended without a final report`);
+        this.emit({ kind: 'done', runId: run.runId, reason: 'stopped', epochs: run.lastEpoch, testAccuracy: run.lastTestAccuracy });
+      } else {
+        const message = describeDeviceExit(run.device.deviceIndex, run.device.pid, exit);
+        this.log.error(`run ${run.runId} failed: ${message}`);
+        this.emit({ kind: 'error', runId: run.runId, message });
+      }
+    } else {
+      this.log.debug(`run ${run.runId}: device 0 exited with code ${exit.code}`);
+    }
+
+    this.run = null;
+    this.setState('idle', run.runId);
+    for (const resolve of run.endedWaiters) resolve();
+  }
+
+  private logProgress(run: ActiveRun, message: Extract<DeviceToMainMessage, { type: 'step' }>): void {
+    const now = Date.now();
+    if (now - run.lastProgressLogMs < this.options.logIntervalMs) return;
+    run.lastProgressLogMs = now;
+    const line = formatProgressLine({
+      epoch: message.epoch,
+      totalEpochs: run.project.training.epochs,
+      step: message.step,
+      loss: message.loss,
+      testAccuracy: run.lastTestAccuracy,
+      samplesPerSecond: message.samplesPerSecond,
+    });
+    this.log.info(`run ${run.runId} ${line}`);
+  }
+
+  private setState(state: RunState, runId = this.run?.runId): void {
+    if (this.state === state) return;
+    this.state = state;
+    if (runId !== undefined) this.emit({ kind: 'state', runId, state });
+  }
+
+  private emit(event: RunEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.log.error(`a run event listener failed on a ${event.kind} event`, error);
+      }
+    }
+  }
+}
+
+function stripType<T extends { type: string }>(message: T): Omit<T, 'type'> {
+  const { type: _type, ...rest } = message;
+  return rest;
+}

@@ -1,0 +1,95 @@
+/** Shared helpers for the main-process tests: projects, event waiting, process checks. */
+
+import { fileURLToPath } from 'node:url';
+import type { RunEvent, Unsubscribe } from '../../src/shared/api';
+import { DEFAULT_TRAINING, PROJECT_FORMAT, PROJECT_VERSION, type ProjectFile } from '../../src/shared/project';
+import type { DeviceEntry } from '../../src/main/devices/nodeLauncher';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export const fakeDeviceEntry: DeviceEntry = {
+  path: fileURLToPath(new URL('./fixtures/fakeDevice.ts', import.meta.url)),
+  execArgv: ['--import', 'tsx'],
+};
+
+export const realDeviceEntry: DeviceEntry = {
+  path: fileURLToPath(new URL('../../src/main/device/entry.ts', import.meta.url)),
+  execArgv: ['--import', 'tsx'],
+};
+
+/** An XOR classifier: Input -> Dense(16) -> ReLU -> Dense(2) -> CrossEntropy. */
+export function xorProject(overrides: Partial<ProjectFile['training']> = {}): ProjectFile {
+  return {
+    format: PROJECT_FORMAT,
+    version: PROJECT_VERSION,
+    name: 'xor test',
+    dataset: { id: 'xor' },
+    training: { ...DEFAULT_TRAINING, epochs: 3, batchSize: 32, learningRate: 0.05, seed: 7, ...overrides },
+    graph: {
+      nodes: [
+        { id: 'input', type: 'Input', position: { x: 0, y: 0 }, params: {} },
+        { id: 'fc1', type: 'Dense', position: { x: 200, y: 0 }, params: { units: 16 } },
+        { id: 'relu1', type: 'ReLU', position: { x: 400, y: 0 }, params: {} },
+        { id: 'fc2', type: 'Dense', position: { x: 600, y: 0 }, params: { units: 2 } },
+        { id: 'loss', type: 'CrossEntropy', position: { x: 800, y: 0 }, params: {} },
+      ],
+      edges: [
+        { id: 'e1', source: 'input', sourcePort: 'out', target: 'fc1', targetPort: 'in' },
+        { id: 'e2', source: 'fc1', sourcePort: 'out', target: 'relu1', targetPort: 'in' },
+        { id: 'e3', source: 'relu1', sourcePort: 'out', target: 'fc2', targetPort: 'in' },
+        { id: 'e4', source: 'fc2', sourcePort: 'out', target: 'loss', targetPort: 'logits' },
+      ],
+    },
+  };
+}
+
+interface EventSource {
+  onDidRunEvent(listener: (event: RunEvent) => void): Unsubscribe;
+}
+
+/** Collects every run event from `source` into an array. */
+export function recordEvents(source: EventSource): RunEvent[] {
+  const events: RunEvent[] = [];
+  source.onDidRunEvent((event) => events.push(event));
+  return events;
+}
+
+/** Resolves with the first event matching `predicate`, or rejects after `timeoutMs`. */
+export function waitForEvent<K extends RunEvent['kind']>(
+  source: EventSource,
+  kind: K,
+  predicate: (event: Extract<RunEvent, { kind: K }>) => boolean = () => true,
+  timeoutMs = 30_000,
+): Promise<Extract<RunEvent, { kind: K }>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`Timed out after ${timeoutMs} ms waiting for a ${kind} event.`));
+    }, timeoutMs);
+    const unsubscribe = source.onDidRunEvent((event) => {
+      if (event.kind !== kind) return;
+      const matched = event as Extract<RunEvent, { kind: K }>;
+      if (!predicate(matched)) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(matched);
+    });
+  });
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitUntil(condition: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
