@@ -1,0 +1,153 @@
+/**
+ * Project file actions: New, Open, Open example, Save and Save As, in Electron
+ * (native dialogs through the API) and in web mode (file upload and download).
+ * A file that fails to load leaves the current project untouched and its issues
+ * are listed field by field.
+ */
+
+import type { ParseProjectResult, TensorloomApi } from '../../../shared/api';
+import type { ProjectFile, ProjectIssue } from '../../../shared/project';
+import { createEmptyProject, parseProject, serializeProject } from '../../../engine/io/project';
+import exampleProject from '../../../../resources/examples/mnist-mlp.json';
+import { defineContext } from '../lib/context';
+import type { ProjectStore } from './projectStore.svelte';
+
+export interface OpenFailure {
+  location: string;
+  issues: ProjectIssue[];
+}
+
+export interface ConfirmRequest {
+  message: string;
+  confirmLabel: string;
+  resolve(confirmed: boolean): void;
+}
+
+const EXAMPLE_LOCATION = 'mnist-mlp.json';
+
+/** Turns a project name into a file name safe on every platform: `My net` → `My net.json`. */
+export function downloadFileName(name: string): string {
+  const cleaned = name.replace(/[\\/:*?"<>|]+/g, '-').trim();
+  return `${cleaned === '' ? 'project' : cleaned}.json`;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class ProjectFiles {
+  openFailure = $state.raw<OpenFailure | null>(null);
+  confirmRequest = $state.raw<ConfirmRequest | null>(null);
+  /** One line about the last file action (saved, opened, failed), shown in the toolbar. */
+  status = $state<string | null>(null);
+  /** Opens the browser's file picker; set by the toolbar, which owns the file input. */
+  pickFile: (() => void) | null = null;
+
+  readonly #api: TensorloomApi;
+  readonly #project: ProjectStore;
+
+  constructor(api: TensorloomApi, project: ProjectStore) {
+    this.#api = api;
+    this.#project = project;
+  }
+
+  /** Asks the user to confirm in an in-app dialog; resolves false when cancelled. */
+  confirm(message: string, confirmLabel: string): Promise<boolean> {
+    this.confirmRequest?.resolve(false);
+    return new Promise((resolve) => {
+      this.confirmRequest = {
+        message,
+        confirmLabel,
+        resolve: (confirmed) => {
+          this.confirmRequest = null;
+          resolve(confirmed);
+        },
+      };
+    });
+  }
+
+  async newProject(): Promise<void> {
+    if (!(await this.#confirmDiscard('Start a new project?'))) return;
+    this.#project.replace(createEmptyProject(), null);
+    this.status = 'New project';
+  }
+
+  /** Starts Open: the native dialog in Electron, the file picker in a browser. */
+  async open(): Promise<void> {
+    if (this.#api.platform === 'web') {
+      this.pickFile?.();
+      return;
+    }
+    try {
+      const opened = await this.#api.openProjectDialog();
+      if (opened !== null) await this.#applyOpened(opened.location, opened.result);
+    } catch (error) {
+      this.status = `Open failed: ${errorMessage(error)}`;
+    }
+  }
+
+  /** Loads a project from text the user uploaded (web mode). */
+  async openText(text: string, location: string): Promise<void> {
+    await this.#applyOpened(location, parseProject(text, location));
+  }
+
+  async openExample(): Promise<void> {
+    await this.#applyOpened(EXAMPLE_LOCATION, parseProject(JSON.stringify(exampleProject), EXAMPLE_LOCATION));
+    // The example is a template: saving it must ask where, not overwrite a file.
+    if (this.#project.location === EXAMPLE_LOCATION) this.#project.location = null;
+  }
+
+  async save(saveAs: boolean): Promise<void> {
+    const project = this.#project.project;
+    if (this.#api.platform === 'web') {
+      this.#download(project);
+      return;
+    }
+    try {
+      const saved = await this.#api.saveProjectDialog(project, this.#project.location, saveAs);
+      if (saved === null) return;
+      this.#project.markSaved(project, saved.location);
+      this.status = `Saved ${saved.location}`;
+    } catch (error) {
+      this.status = `Save failed: ${errorMessage(error)}`;
+    }
+  }
+
+  dismissOpenFailure(): void {
+    this.openFailure = null;
+  }
+
+  async #applyOpened(location: string, result: ParseProjectResult): Promise<void> {
+    if (!result.ok) {
+      this.openFailure = { location, issues: result.issues };
+      this.status = `Could not open ${location}: ${result.issues.length} issue(s); the current project is unchanged.`;
+      return;
+    }
+    if (!(await this.#confirmDiscard(`Open ${location}?`))) return;
+
+    this.openFailure = null;
+    this.#project.replace(result.project, location);
+    this.status = result.warnings.length > 0 ? `Opened ${location} with ${result.warnings.length} warning(s)` : `Opened ${location}`;
+  }
+
+  async #confirmDiscard(question: string): Promise<boolean> {
+    if (!this.#project.dirty) return true;
+    return this.confirm(`${question} The current project has unsaved changes, which will be lost.`, 'Discard changes');
+  }
+
+  #download(project: ProjectFile): void {
+    const fileName = downloadFileName(project.name);
+    const blob = new Blob([serializeProject(project)], { type: 'application/json' });
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = fileName;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+
+    this.#project.markSaved(project, fileName);
+    this.status = `Downloaded ${fileName}`;
+  }
+}
+
+export const projectFilesContext = defineContext<ProjectFiles>('ProjectFiles');

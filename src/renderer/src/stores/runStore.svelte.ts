@@ -1,0 +1,196 @@
+/**
+ * The renderer's view of a training run. Training itself happens in the device
+ * processes: this store sends the commands and keeps what the run events report,
+ * the progress, the metric series for the charts, errors and the latest
+ * activation snapshot.
+ */
+
+import type { ActivationSnapshot, RunEvent, RunState, RunStatus, TensorloomApi } from '../../../shared/api';
+import type { ProjectFile, ProjectIssue } from '../../../shared/project';
+import { defineContext } from '../lib/context';
+
+/** One chart point: `[global step, value]`. */
+export type MetricPoint = [number, number];
+
+/**
+ * The metric series of one run. Plain arrays outside `$state` so appending a point
+ * costs nothing reactive; `version` changes once per append and the chart redraws
+ * on the next animation frame.
+ */
+export class MetricSeries {
+  stepLoss: MetricPoint[] = [];
+  trainLoss: MetricPoint[] = [];
+  testLoss: MetricPoint[] = [];
+  /** Test accuracy in percent. */
+  testAccuracy: MetricPoint[] = [];
+  version = $state(0);
+
+  clear(): void {
+    this.stepLoss = [];
+    this.trainLoss = [];
+    this.testLoss = [];
+    this.testAccuracy = [];
+    this.version += 1;
+  }
+
+  get pointCount(): number {
+    return this.stepLoss.length + this.trainLoss.length + this.testLoss.length + this.testAccuracy.length;
+  }
+}
+
+export interface RunError {
+  message: string;
+  nodeId?: string;
+  issues?: ProjectIssue[];
+}
+
+export interface RunProgress {
+  epoch: number;
+  step: number;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  samplesPerSecond: number;
+  lastLoss: number | null;
+}
+
+const EMPTY_PROGRESS: RunProgress = { epoch: 0, step: 0, totalSteps: 0, stepsPerEpoch: 0, samplesPerSecond: 0, lastLoss: null };
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class RunStore {
+  state = $state<RunState>('idle');
+  runId = $state<string | null>(null);
+  progress = $state.raw<RunProgress>(EMPTY_PROGRESS);
+  /** Test accuracy in [0, 1] after the last finished epoch, or null before one. */
+  testAccuracy = $state<number | null>(null);
+  error = $state.raw<RunError | null>(null);
+  finishedReason = $state<'completed' | 'stopped' | null>(null);
+  snapshot = $state.raw<ActivationSnapshot | null>(null);
+  /** True while a command is on its way, so its button cannot be pressed twice. */
+  busy = $state(false);
+  readonly metrics = new MetricSeries();
+
+  readonly #api: TensorloomApi;
+
+  constructor(api: TensorloomApi) {
+    this.#api = api;
+  }
+
+  /** Subscribes to run events and reads the current status; returns the unsubscribe function. */
+  connect(): () => void {
+    const unsubscribe = this.#api.onDidRunEvent((event) => this.handleEvent(event));
+    this.#api.getRunStatus().then(
+      (status) => this.#applyStatus(status),
+      () => undefined,
+    );
+    return unsubscribe;
+  }
+
+  start(project: ProjectFile): Promise<void> {
+    this.#beginRun();
+    return this.#command(() => this.#api.startRun(project));
+  }
+
+  step(project: ProjectFile): Promise<void> {
+    if (this.state === 'idle') this.#beginRun();
+    return this.#command(() => this.#api.stepRun(project));
+  }
+
+  pause(): Promise<void> {
+    return this.#command(() => this.#api.pauseRun());
+  }
+
+  resume(): Promise<void> {
+    return this.#command(() => this.#api.resumeRun());
+  }
+
+  stop(): Promise<void> {
+    return this.#command(() => this.#api.stopRun());
+  }
+
+  dismissError(): void {
+    this.error = null;
+  }
+
+  handleEvent(event: RunEvent): void {
+    if (event.runId !== null && this.runId !== null && event.runId !== this.runId && event.kind !== 'started') return;
+
+    switch (event.kind) {
+      case 'started':
+        if (event.runId !== this.runId) this.#resetRunData();
+        this.runId = event.runId;
+        this.progress = { ...EMPTY_PROGRESS, totalSteps: event.totalSteps, stepsPerEpoch: event.stepsPerEpoch };
+        break;
+      case 'step':
+        this.progress = {
+          ...this.progress,
+          step: event.step,
+          epoch: event.epoch,
+          samplesPerSecond: event.samplesPerSecond,
+          lastLoss: event.loss,
+        };
+        this.metrics.stepLoss.push([event.step, event.loss]);
+        this.metrics.version += 1;
+        break;
+      case 'epoch': {
+        const epochEndStep = event.epoch * this.progress.stepsPerEpoch;
+        this.metrics.trainLoss.push([epochEndStep, event.trainLoss]);
+        this.metrics.testLoss.push([epochEndStep, event.testLoss]);
+        this.metrics.testAccuracy.push([epochEndStep, event.testAccuracy * 100]);
+        this.metrics.version += 1;
+        this.testAccuracy = event.testAccuracy;
+        this.progress = { ...this.progress, epoch: event.epoch, samplesPerSecond: event.samplesPerSecond };
+        break;
+      }
+      case 'activations':
+        this.snapshot = event.snapshot;
+        break;
+      case 'state':
+        this.state = event.state;
+        break;
+      case 'done':
+        this.state = 'idle';
+        this.finishedReason = event.reason;
+        if (event.testAccuracy !== null) this.testAccuracy = event.testAccuracy;
+        break;
+      case 'error':
+        this.error = { message: event.message, nodeId: event.nodeId, issues: event.issues };
+        break;
+    }
+  }
+
+  #beginRun(): void {
+    this.#resetRunData();
+    this.runId = null;
+  }
+
+  #resetRunData(): void {
+    this.metrics.clear();
+    this.progress = EMPTY_PROGRESS;
+    this.testAccuracy = null;
+    this.error = null;
+    this.finishedReason = null;
+  }
+
+  #applyStatus(status: RunStatus): void {
+    this.state = status.state;
+    if (status.runId !== null) this.runId = status.runId;
+  }
+
+  async #command(send: () => Promise<RunStatus>): Promise<void> {
+    this.busy = true;
+    this.error = null;
+    try {
+      this.#applyStatus(await send());
+    } catch (error) {
+      // An error event for the same failure may have arrived first with the node and issues; keep it.
+      if (this.error === null) this.error = { message: errorMessage(error) };
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+export const runContext = defineContext<RunStore>('RunStore');
