@@ -109,4 +109,11 @@ export interface NodeTypeSpec {
   params: readonly ParamSpec[];
   inferShape(context: ShapeContext): ShapeResult;
   compile(context: CompileContext): CompiledNode;
+  /**
+   * Name of the input port whose values this node turns into probabilities, if it
+   * does (Softmax: `input`). A node fed by this one also receives that input's
+   * tensor under `logitsInputKey(port)` from ./logits, so a cross-entropy loss can
+   * start from the logits, which is numerically stable.
+   */
+  logitsInput?: string;
 }

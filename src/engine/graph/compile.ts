@@ -1,0 +1,185 @@
+/**
+ * Compilation of a validated graph into a trainable model: every node becomes a
+ * compiled node with named parameters, and the forward pass runs them in
+ * topological order.
+ */
+
+import type { ProjectGraph, ProjectIssue } from '../../shared/project';
+import type { Rng } from '../tensor/random';
+import { formatShape, noGrad, Tensor } from '../tensor/tensor';
+import { logitsInputKey } from './logits';
+import { defaultRegistry } from './nodes/index';
+import { INPUT_FEATURES_PORT, INPUT_LABELS_PORT } from './nodes/input';
+import type { NodeRegistry } from './registry';
+import type { CompiledNode, DatasetShapes, ForwardMode, SymbolicShape } from './types';
+import { analyzeGraph, type GraphAnalysis } from './validate';
+
+export interface ForwardResult {
+  /** Scalar loss of the batch. */
+  loss: Tensor;
+  /** Output of the node feeding the Loss's prediction port, [B, classCount]. */
+  prediction: Tensor;
+  /** Each node's first output, by node id, for activation views. */
+  outputs: Map<string, Tensor>;
+}
+
+export interface CompiledModel {
+  /** Trainable tensors by name, `<nodeId>.<local name>` (`fc1.weight`), sorted by name. */
+  parameters: Map<string, Tensor>;
+  inputNodeId: string;
+  lossNodeId: string;
+  /** Node whose output feeds the Loss's prediction port. */
+  predictionNodeId: string;
+  /**
+   * Runs the whole graph on one batch: `features` [B, ...featureShape] and one label
+   * per sample. It records ops for backpropagation unless the caller wraps it in `noGrad`.
+   */
+  forward(features: Tensor, labels: Int32Array, mode: ForwardMode): ForwardResult;
+  /** Runs only the nodes the prediction depends on, in eval mode without recording ops. */
+  predict(features: Tensor): Tensor;
+}
+
+/** A graph that cannot compile; `issues` is the full list, `message` lists them one per line. */
+export class GraphValidationError extends Error {
+  readonly issues: ProjectIssue[];
+
+  constructor(issues: ProjectIssue[]) {
+    const lines = issues.map((issue) => `- ${issue.message}`);
+    super(`The graph is invalid, so it cannot be compiled; fix these ${issues.length} issue(s):\n${lines.join('\n')}`);
+    this.name = 'GraphValidationError';
+    this.issues = issues;
+  }
+}
+
+/**
+ * Validates and compiles `graph` for a dataset of the given shapes. Parameters are
+ * initialised from `rng` node by node in order of node id, each node drawing from
+ * its own fork, so the same seed always gives the same weights.
+ * Throws `GraphValidationError` listing every issue when the graph is invalid.
+ */
+export function compileGraph(
+  graph: ProjectGraph,
+  dataset: DatasetShapes,
+  rng: Rng,
+  registry: NodeRegistry = defaultRegistry,
+): CompiledModel {
+  const analysis = analyzeGraph(graph, dataset, registry);
+  if (analysis.issues.length > 0) throw new GraphValidationError(analysis.issues);
+
+  const compiled = new Map<string, CompiledNode>();
+  const parameters = new Map<string, Tensor>();
+  const nodeIds = analysis.order.map((node) => node.id).sort(compareIds);
+  for (const nodeId of nodeIds) {
+    const node = analysis.specs.get(nodeId)!.compile({
+      nodeId,
+      params: analysis.params.get(nodeId)!,
+      inputShapes: inputShapesOf(nodeId, analysis),
+      rng: rng.fork(),
+    });
+    compiled.set(nodeId, node);
+    for (const localName of Object.keys(node.parameters).sort(compareIds)) {
+      parameters.set(`${nodeId}.${localName}`, node.parameters[localName]);
+    }
+  }
+
+  const inputNodeId = nodeIds.find((id) => analysis.specs.get(id)!.category === 'data')!;
+  const lossNodeId = nodeIds.find((id) => analysis.specs.get(id)!.category === 'loss')!;
+  const predictionEdge = analysis.incoming.get(lossNodeId)!.get('prediction')!;
+  const predictionNodeId = predictionEdge.source;
+  const lossPort = analysis.specs.get(lossNodeId)!.outputs[0].name;
+  const predictionAncestors = ancestorsOf(predictionNodeId, analysis);
+
+  const run = (features: Tensor, labels: Int32Array, mode: ForwardMode, only?: ReadonlySet<string>) => {
+    checkBatch(features, labels, dataset);
+    const labelValues = new Tensor(Float32Array.from(labels), [labels.length]); // [B]
+    const values = new Map<string, Record<string, Tensor>>();
+    const received = new Map<string, Record<string, Tensor>>();
+    const outputs = new Map<string, Tensor>();
+
+    for (const { id } of analysis.order) {
+      if (only !== undefined && !only.has(id)) continue;
+      const spec = analysis.specs.get(id)!;
+      const inputs: Record<string, Tensor> =
+        id === inputNodeId ? { [INPUT_FEATURES_PORT]: features, [INPUT_LABELS_PORT]: labelValues } : {};
+      for (const [port, edge] of analysis.incoming.get(id) ?? []) {
+        inputs[port] = values.get(edge.source)![edge.sourcePort];
+        const logitsPort = analysis.specs.get(edge.source)!.logitsInput;
+        if (logitsPort !== undefined) inputs[logitsInputKey(port)] = received.get(edge.source)![logitsPort];
+      }
+
+      const result = compiled.get(id)!.forward(inputs, mode);
+      received.set(id, inputs);
+      values.set(id, result);
+      outputs.set(id, result[spec.outputs[0].name]);
+    }
+    return { values, outputs };
+  };
+
+  return {
+    parameters,
+    inputNodeId,
+    lossNodeId,
+    predictionNodeId,
+
+    forward(features, labels, mode) {
+      const { values, outputs } = run(features, labels, mode);
+      return {
+        loss: values.get(lossNodeId)![lossPort],
+        prediction: values.get(predictionNodeId)![predictionEdge.sourcePort],
+        outputs,
+      };
+    },
+
+    predict(features) {
+      return noGrad(() => {
+        // The labels only reach the Loss, which prediction skips, so zeros stand in for them.
+        const placeholderLabels = new Int32Array(features.shape[0] ?? 0);
+        const { values } = run(features, placeholderLabels, 'eval', predictionAncestors);
+        return values.get(predictionNodeId)![predictionEdge.sourcePort];
+      });
+    },
+  };
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function inputShapesOf(nodeId: string, analysis: GraphAnalysis): Record<string, SymbolicShape> {
+  const shapes: Record<string, SymbolicShape> = {};
+  for (const [port, edge] of analysis.incoming.get(nodeId) ?? []) shapes[port] = analysis.edgeShapes.get(edge.id)!;
+  return shapes;
+}
+
+/** Returns `nodeId` and every node it depends on. */
+function ancestorsOf(nodeId: string, analysis: GraphAnalysis): Set<string> {
+  const found = new Set([nodeId]);
+  const pending = [nodeId];
+  while (pending.length > 0) {
+    for (const edge of analysis.incoming.get(pending.pop()!)?.values() ?? []) {
+      if (found.has(edge.source)) continue;
+      found.add(edge.source);
+      pending.push(edge.source);
+    }
+  }
+  return found;
+}
+
+function checkBatch(features: Tensor, labels: Int32Array, dataset: DatasetShapes): void {
+  const sampleShape = features.shape.slice(1);
+  const sampleSize = sampleShape.reduce((product, dim) => product * dim, 1);
+  const expectedSize = dataset.featureShape.reduce((product, dim) => product * dim, 1);
+  if (features.rank < 2 || sampleSize !== expectedSize) {
+    throw new Error(
+      `The model expects features of shape [B, ${dataset.featureShape.join(', ')}] but got ${formatShape(features.shape)}; pass one row per sample.`,
+    );
+  }
+  if (labels.length !== features.shape[0]) {
+    throw new Error(`The batch has ${features.shape[0]} samples but ${labels.length} labels; pass one label per sample.`);
+  }
+  for (const label of labels) {
+    if (!Number.isInteger(label) || label < 0 || label >= dataset.classCount) {
+      throw new Error(`Label ${label} is outside the dataset's classes 0 to ${dataset.classCount - 1}.`);
+    }
+  }
+}

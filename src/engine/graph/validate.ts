@@ -1,0 +1,298 @@
+/**
+ * Graph validation and shape inference. Pure and linear in the size of the graph,
+ * because the canvas calls it on every edit.
+ */
+
+import type { GraphEdge, GraphNode, ParamValue, ProjectGraph, ProjectIssue } from '../../shared/project';
+import { defaultRegistry } from './nodes/index';
+import { resolveParams, type NodeRegistry } from './registry';
+import { findCycles } from './cycles';
+import type { DatasetShapes, NodeTypeSpec, SymbolicShape } from './types';
+
+export interface GraphValidation {
+  issues: ProjectIssue[];
+  /** Shape of each output port, by node id, for every node whose shapes could be inferred. */
+  nodeShapes: Map<string, Record<string, SymbolicShape>>;
+  /** Shape carried by each edge whose source shape is known. */
+  edgeShapes: Map<string, SymbolicShape>;
+}
+
+/** Everything compilation needs beyond the validation result. */
+export interface GraphAnalysis extends GraphValidation {
+  /** Nodes with a known type and a unique id, sources before the nodes they feed; nodes on or after a cycle are left out. */
+  order: GraphNode[];
+  specs: Map<string, NodeTypeSpec>;
+  params: Map<string, Record<string, ParamValue>>;
+  /** The one edge kept for each connected input port, by target node id and then port name. */
+  incoming: Map<string, Map<string, GraphEdge>>;
+}
+
+export function validateGraph(
+  graph: ProjectGraph,
+  dataset: DatasetShapes,
+  registry: NodeRegistry = defaultRegistry,
+): GraphValidation {
+  const { issues, nodeShapes, edgeShapes } = analyzeGraph(graph, dataset, registry);
+  return { issues, nodeShapes, edgeShapes };
+}
+
+export function analyzeGraph(
+  graph: ProjectGraph,
+  dataset: DatasetShapes,
+  registry: NodeRegistry = defaultRegistry,
+): GraphAnalysis {
+  const issues: ProjectIssue[] = [];
+  const nodes = new Map<string, GraphNode>();
+  const nodePaths = new Map<string, string>();
+  const specs = new Map<string, NodeTypeSpec>();
+  const params = new Map<string, Record<string, ParamValue>>();
+  const invalidParams = new Set<string>();
+  const inputNodes: string[] = [];
+  const lossNodes: string[] = [];
+
+  graph.nodes.forEach((node, index) => {
+    const path = `graph.nodes[${index}]`;
+    const first = nodePaths.get(node.id);
+    if (first !== undefined) {
+      issues.push({
+        path: `${path}.id`,
+        nodeId: node.id,
+        message: `Two nodes have the id "${node.id}" (${first} and ${path}); give each node its own id.`,
+      });
+      return;
+    }
+    nodes.set(node.id, node);
+    nodePaths.set(node.id, path);
+
+    const spec = registry.get(node.type);
+    if (spec === undefined) {
+      const known = registry.list().map((entry) => entry.type).join(', ');
+      issues.push({
+        path: `${path}.type`,
+        nodeId: node.id,
+        message: `Node "${node.id}" has the unknown type "${node.type}"; known types are ${known}. Replace or delete the node.`,
+      });
+      return;
+    }
+    specs.set(node.id, spec);
+    if (spec.category === 'data') inputNodes.push(node.id);
+    if (spec.category === 'loss') lossNodes.push(node.id);
+
+    const resolved = resolveParams(spec, node.params, node.id, `${path}.params`);
+    params.set(node.id, resolved.params);
+    if (resolved.issues.length > 0) {
+      invalidParams.add(node.id);
+      issues.push(...resolved.issues);
+    }
+  });
+
+  const { incoming, outgoing } = checkEdges(graph.edges, nodes, specs, issues);
+  checkNodeCounts(inputNodes, lossNodes, nodePaths, issues);
+
+  for (const [nodeId, spec] of specs) {
+    for (const port of spec.inputs) {
+      if (!port.required || incoming.get(nodeId)?.has(port.name)) continue;
+      issues.push({
+        path: nodePaths.get(nodeId),
+        nodeId,
+        port: port.name,
+        message: `${spec.type} node "${nodeId}": the required input port ${port.name} is not connected; connect an edge to it.`,
+      });
+    }
+  }
+
+  const order = topologicalOrder(graph.nodes, nodes, specs, outgoing, incoming);
+  if (order.length < specs.size) {
+    const ordered = new Set(order.map((node) => node.id));
+    const remaining = [...specs.keys()].filter((id) => !ordered.has(id));
+    for (const cycle of findCycles(remaining, outgoing)) {
+      issues.push({
+        path: nodePaths.get(cycle[0]),
+        nodeId: cycle[0],
+        message: `Nodes ${[...cycle, cycle[0]].map((id) => `"${id}"`).join(' → ')} form a cycle; data must flow one way from Input to Loss, so delete one of these edges.`,
+      });
+    }
+  }
+
+  const nodeShapes = new Map<string, Record<string, SymbolicShape>>();
+  const edgeShapes = new Map<string, SymbolicShape>();
+  for (const node of order) {
+    const spec = specs.get(node.id)!;
+    const ports = incoming.get(node.id);
+    const inputs: Record<string, SymbolicShape | undefined> = {};
+    let ready = !invalidParams.has(node.id);
+    for (const port of spec.inputs) {
+      const edge = ports?.get(port.name);
+      const shape = edge === undefined ? undefined : edgeShapes.get(edge.id);
+      // An unknown shape on a connected port comes from a problem upstream, which is reported there.
+      if ((edge !== undefined && shape === undefined) || (edge === undefined && port.required)) ready = false;
+      inputs[port.name] = shape;
+    }
+    if (!ready) continue;
+
+    const result = spec.inferShape({ nodeId: node.id, params: params.get(node.id)!, inputs, dataset });
+    if (!result.ok) {
+      issues.push({
+        path: nodePaths.get(node.id),
+        nodeId: node.id,
+        ...(result.port === undefined ? {} : { port: result.port }),
+        message: result.message,
+      });
+      continue;
+    }
+    nodeShapes.set(node.id, result.outputs);
+    for (const edge of outgoing.get(node.id) ?? []) {
+      const shape = result.outputs[edge.sourcePort];
+      if (shape !== undefined) edgeShapes.set(edge.id, shape);
+    }
+  }
+
+  return { issues, nodeShapes, edgeShapes, order, specs, params, incoming };
+}
+
+/**
+ * Checks every edge and returns the usable ones, indexed both ways. An edge is
+ * usable when its id is new, both nodes exist with known types, both ports exist
+ * and its input port has no earlier edge.
+ */
+function checkEdges(
+  edges: readonly GraphEdge[],
+  nodes: ReadonlyMap<string, GraphNode>,
+  specs: ReadonlyMap<string, NodeTypeSpec>,
+  issues: ProjectIssue[],
+): { incoming: Map<string, Map<string, GraphEdge>>; outgoing: Map<string, GraphEdge[]> } {
+  const incoming = new Map<string, Map<string, GraphEdge>>();
+  const outgoing = new Map<string, GraphEdge[]>();
+  const edgePaths = new Map<string, string>();
+
+  edges.forEach((edge, index) => {
+    const path = `graph.edges[${index}]`;
+    const first = edgePaths.get(edge.id);
+    if (first !== undefined) {
+      issues.push({
+        path: `${path}.id`,
+        nodeId: nodes.has(edge.target) ? edge.target : edge.source,
+        message: `Two edges have the id "${edge.id}" (${first} and ${path}); give each edge its own id.`,
+      });
+      return;
+    }
+    edgePaths.set(edge.id, path);
+
+    for (const end of ['source', 'target'] as const) {
+      const nodeId = edge[end];
+      if (nodes.has(nodeId)) continue;
+      const other = end === 'source' ? edge.target : edge.source;
+      const otherPort = end === 'source' ? edge.targetPort : edge.sourcePort;
+      issues.push({
+        path: `${path}.${end}`,
+        nodeId: nodes.has(other) ? other : nodeId,
+        ...(nodes.has(other) ? { port: otherPort } : {}),
+        message: `Edge "${edge.id}" ${end === 'source' ? 'starts at' : 'ends at'} node "${nodeId}", which does not exist; delete the edge.`,
+      });
+      return;
+    }
+
+    const sourceSpec = specs.get(edge.source);
+    const targetSpec = specs.get(edge.target);
+    // Edges of a node with an unknown type cannot be checked; the node itself is reported.
+    if (sourceSpec === undefined || targetSpec === undefined) return;
+
+    if (!sourceSpec.outputs.some((port) => port.name === edge.sourcePort)) {
+      issues.push({
+        path: `${path}.sourcePort`,
+        nodeId: edge.source,
+        port: edge.sourcePort,
+        message: `Edge "${edge.id}" leaves port "${edge.sourcePort}" of ${sourceSpec.type} node "${edge.source}", which has no such output; its outputs are ${listPorts(sourceSpec.outputs)}.`,
+      });
+      return;
+    }
+    if (!targetSpec.inputs.some((port) => port.name === edge.targetPort)) {
+      issues.push({
+        path: `${path}.targetPort`,
+        nodeId: edge.target,
+        port: edge.targetPort,
+        message: `Edge "${edge.id}" enters port "${edge.targetPort}" of ${targetSpec.type} node "${edge.target}", which has no such input; its inputs are ${listPorts(targetSpec.inputs)}.`,
+      });
+      return;
+    }
+
+    let ports = incoming.get(edge.target);
+    if (ports === undefined) {
+      ports = new Map();
+      incoming.set(edge.target, ports);
+    }
+    const existing = ports.get(edge.targetPort);
+    if (existing !== undefined) {
+      issues.push({
+        path,
+        nodeId: edge.target,
+        port: edge.targetPort,
+        message: `${targetSpec.type} node "${edge.target}": input port ${edge.targetPort} has two incoming edges ("${existing.id}" and "${edge.id}") but takes one; delete one of them.`,
+      });
+      return;
+    }
+    ports.set(edge.targetPort, edge);
+    const leaving = outgoing.get(edge.source);
+    if (leaving === undefined) outgoing.set(edge.source, [edge]);
+    else leaving.push(edge);
+  });
+
+  return { incoming, outgoing };
+}
+
+function listPorts(ports: readonly { name: string }[]): string {
+  return ports.length === 0 ? 'none' : ports.map((port) => port.name).join(', ');
+}
+
+function checkNodeCounts(
+  inputNodes: readonly string[],
+  lossNodes: readonly string[],
+  nodePaths: ReadonlyMap<string, string>,
+  issues: ProjectIssue[],
+): void {
+  const counted = [
+    { type: 'Input', ids: inputNodes, missing: 'add one from the palette and connect its features to the first layer' },
+    { type: 'Loss', ids: lossNodes, missing: 'add one from the palette and connect the last layer and the labels to it' },
+  ];
+  for (const { type, ids, missing } of counted) {
+    // NOTE: a missing node has no id to attach the issue to, so this issue carries only the path of the node list.
+    if (ids.length === 0) issues.push({ path: 'graph.nodes', message: `The graph has no ${type} node; ${missing}.` });
+    for (const extra of ids.slice(1)) {
+      issues.push({
+        path: nodePaths.get(extra),
+        nodeId: extra,
+        message: `The graph has more than one ${type} node ("${ids[0]}" and "${extra}"); a graph takes exactly one, so delete "${extra}".`,
+      });
+    }
+  }
+}
+
+/** Kahn's algorithm over the usable edges, keeping the file's node order among ready nodes. */
+function topologicalOrder(
+  allNodes: readonly GraphNode[],
+  nodes: ReadonlyMap<string, GraphNode>,
+  specs: ReadonlyMap<string, NodeTypeSpec>,
+  outgoing: ReadonlyMap<string, readonly GraphEdge[]>,
+  incoming: ReadonlyMap<string, ReadonlyMap<string, GraphEdge>>,
+): GraphNode[] {
+  const waiting = new Map<string, number>();
+  const ready: string[] = [];
+  for (const node of allNodes) {
+    if (!specs.has(node.id) || nodes.get(node.id) !== node || waiting.has(node.id)) continue;
+    const count = incoming.get(node.id)?.size ?? 0;
+    waiting.set(node.id, count);
+    if (count === 0) ready.push(node.id);
+  }
+
+  const order: GraphNode[] = [];
+  for (let next = 0; next < ready.length; next++) {
+    const nodeId = ready[next];
+    order.push(nodes.get(nodeId)!);
+    for (const edge of outgoing.get(nodeId) ?? []) {
+      const left = waiting.get(edge.target)! - 1;
+      waiting.set(edge.target, left);
+      if (left === 0) ready.push(edge.target);
+    }
+  }
+  return order;
+}
