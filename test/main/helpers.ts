@@ -17,7 +17,7 @@ export const realDeviceEntry: DeviceEntry = {
   execArgv: ['--import', 'tsx'],
 };
 
-/** An XOR classifier: Input -> Dense(16) -> ReLU -> Dense(2) -> CrossEntropy. */
+/** An XOR classifier: Input -> Dense(16) -> ReLU -> Dense(2) -> cross-entropy Loss. */
 export function xorProject(overrides: Partial<ProjectFile['training']> = {}): ProjectFile {
   return {
     format: PROJECT_FORMAT,
@@ -31,13 +31,14 @@ export function xorProject(overrides: Partial<ProjectFile['training']> = {}): Pr
         { id: 'fc1', type: 'Dense', position: { x: 200, y: 0 }, params: { units: 16 } },
         { id: 'relu1', type: 'ReLU', position: { x: 400, y: 0 }, params: {} },
         { id: 'fc2', type: 'Dense', position: { x: 600, y: 0 }, params: { units: 2 } },
-        { id: 'loss', type: 'CrossEntropy', position: { x: 800, y: 0 }, params: {} },
+        { id: 'loss', type: 'Loss', position: { x: 800, y: 0 }, params: { kind: 'cross-entropy' } },
       ],
       edges: [
-        { id: 'e1', source: 'input', sourcePort: 'out', target: 'fc1', targetPort: 'in' },
-        { id: 'e2', source: 'fc1', sourcePort: 'out', target: 'relu1', targetPort: 'in' },
-        { id: 'e3', source: 'relu1', sourcePort: 'out', target: 'fc2', targetPort: 'in' },
-        { id: 'e4', source: 'fc2', sourcePort: 'out', target: 'loss', targetPort: 'logits' },
+        { id: 'e1', source: 'input', sourcePort: 'features', target: 'fc1', targetPort: 'input' },
+        { id: 'e2', source: 'fc1', sourcePort: 'output', target: 'relu1', targetPort: 'input' },
+        { id: 'e3', source: 'relu1', sourcePort: 'output', target: 'fc2', targetPort: 'input' },
+        { id: 'e4', source: 'fc2', sourcePort: 'output', target: 'loss', targetPort: 'prediction' },
+        { id: 'e5', source: 'input', sourcePort: 'labels', target: 'loss', targetPort: 'target' },
       ],
     },
   };
