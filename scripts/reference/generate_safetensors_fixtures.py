@@ -18,6 +18,9 @@ Usage:
       (values converted to float32, then written as JSON numbers; NaN and the
       infinities as the strings "NaN", "Infinity", "-Infinity"). Exits with
       status 1 and a message on stderr when the file is invalid.
+  generate_safetensors_fixtures.py check FILE...
+      Validates each FILE and prints one JSON line per file:
+      {"file": ..., "valid": true} or {"file": ..., "valid": false, "error": ...}.
 """
 
 import json
@@ -28,10 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-try:
-    import torch
-except ImportError:  # The fixtures fall back to numpy bit arithmetic for BF16.
-    torch = None
+# Imported by `generate` only, because importing torch takes about a second and `read` does not need it.
+torch = None
 
 MAX_HEADER_BYTES = 100_000_000
 METADATA_KEY = "__metadata__"
@@ -263,7 +264,18 @@ def describe(header_length, metadata, tensors):
     }
 
 
+def import_torch():
+    global torch
+    try:
+        import torch as torch_module
+    except ImportError:
+        print("torch is not importable; making the BF16 values with numpy", file=sys.stderr)
+        return
+    torch = torch_module
+
+
 def generate(out_dir):
+    import_torch()
     out_dir.mkdir(parents=True, exist_ok=True)
     for file_name, (tensors, metadata, padding) in fixture_tensors().items():
         path = out_dir / file_name
@@ -296,6 +308,15 @@ def main(argv):
             return 1
         json.dump(result, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
+        return 0
+    if len(argv) >= 3 and argv[1] == "check":
+        for path in argv[2:]:
+            try:
+                read_safetensors(path)
+            except InvalidFile as error:
+                print(json.dumps({"file": path, "valid": False, "error": str(error)}))
+            else:
+                print(json.dumps({"file": path, "valid": True}))
         return 0
     print(__doc__, file=sys.stderr)
     return 2
