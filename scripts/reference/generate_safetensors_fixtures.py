@@ -2,11 +2,12 @@
 """Reference safetensors reader and writer, independent of the TypeScript engine.
 
 No `safetensors` Python package is installable on the build machine, so this
-script implements the format from its description (huggingface/safetensors
-README): an 8-byte little-endian header length N, N bytes of UTF-8 JSON that
-start with "{" and may be padded with spaces, then a data buffer that the
-tensors' data_offsets must cover exactly, in order, without overlap or gap.
-It needs numpy, and uses torch (when importable) to make the BF16 values.
+script implements the format from its description in the huggingface/safetensors
+README. A file is an 8-byte little-endian header length N, then N bytes of UTF-8
+JSON that start with "{" and may be padded with spaces, then a data buffer. The
+tensors' data_offsets must cover that buffer exactly, without overlap or gap.
+The script needs numpy, and uses torch (when importable) for the random values
+and the BF16 rounding.
 
 Usage:
   generate_safetensors_fixtures.py generate [OUT_DIR]

@@ -157,7 +157,7 @@ describe('encodeSafetensors layout', () => {
 });
 
 describe('encodeSafetensors rejects', () => {
-  const one = { shape: [1], data: Float32Array.of(1) };
+  const singleValue = { shape: [1], data: Float32Array.of(1) };
 
   function rejectionOf(run: () => unknown): SafetensorsError {
     try {
@@ -187,19 +187,19 @@ describe('encodeSafetensors rejects', () => {
   });
 
   it('a repeated name', () => {
-    const error = rejectionOf(() => encodeSafetensors([['w', one], ['w', one]]));
+    const error = rejectionOf(() => encodeSafetensors([['w', singleValue], ['w', singleValue]]));
     expect(error.message).toMatch(/the tensor name "w" appears twice/);
     expect(error.tensorName).toBe('w');
   });
 
   it('the reserved name __metadata__', () => {
-    const error = rejectionOf(() => encodeSafetensors([['__metadata__', one]]));
+    const error = rejectionOf(() => encodeSafetensors([['__metadata__', singleValue]]));
     expect(error.message).toMatch(/"__metadata__" is reserved for metadata/);
   });
 
   it('a metadata value that is not a string', () => {
     const metadata = { epochs: 5 } as unknown as Record<string, string>;
-    const error = rejectionOf(() => encodeSafetensors([['w', one]], metadata));
+    const error = rejectionOf(() => encodeSafetensors([['w', singleValue]], metadata));
     expect(error.message).toMatch(/metadata key "epochs" has a number value/);
   });
 });

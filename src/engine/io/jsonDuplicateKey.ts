@@ -7,7 +7,7 @@
 
 export interface DuplicateJsonKey {
   key: string;
-  /** Keys and array indices of the enclosing containers, outermost first; empty at the top level. */
+  /** Keys and array indices of the enclosing containers, outermost first. Empty at the top level. */
   path: Array<string | number>;
 }
 

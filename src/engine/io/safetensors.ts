@@ -4,7 +4,7 @@
  * The writer stores F32 only, with tensors sorted by name and the header padded
  * with spaces to a multiple of 8 bytes, so the same tensors always give the same
  * bytes. The reader accepts F32, F16, BF16 and F64 and converts every tensor to a
- * Float32Array; header validation lives in safetensorsHeader.ts.
+ * Float32Array. Header validation lives in safetensorsHeader.ts.
  */
 
 import { formatShape, shapeElementCount } from '../tensor/tensor';
@@ -38,7 +38,7 @@ export type SafetensorsInput =
   | ReadonlyMap<string, SafetensorsInputTensor>
   | ReadonlyArray<readonly [string, SafetensorsInputTensor]>;
 
-/** A tensor read from a file. `dtype` is the stored type; `data` holds the values converted to float32. */
+/** A tensor read from a file. `dtype` is the stored type, and `data` contains the values converted to float32. */
 export interface SafetensorsTensor {
   dtype: SafetensorsDtype;
   shape: number[];
@@ -57,6 +57,7 @@ const SPACE = 0x20;
 const F32_BYTES = 4;
 
 /** True when typed arrays on this host store numbers little-endian, as safetensors does. */
+// NOTE: the DataView branches taken when this is false serve big-endian hosts, and no test here runs them.
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /**
@@ -66,7 +67,7 @@ const HOST_IS_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
  */
 export function encodeSafetensors(tensors: SafetensorsInput, metadata?: Readonly<Record<string, string>>): Uint8Array {
   const named = collectTensors(tensors);
-  named.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  named.sort(([a], [b]) => compareCodeUnits(a, b));
 
   const headerParts: string[] = [];
   if (metadata !== undefined) headerParts.push(`${JSON.stringify(SAFETENSORS_METADATA_KEY)}:${encodeMetadata(metadata)}`);
@@ -120,6 +121,13 @@ export function decodeSafetensors(bytes: Uint8Array, options: SafetensorsReadOpt
   return { tensors, metadata: header.metadata };
 }
 
+/** Orders strings by UTF-16 code units, which unlike localeCompare gives the same order on every host. */
+function compareCodeUnits(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
+}
+
 function collectTensors(tensors: SafetensorsInput): Array<[string, SafetensorsInputTensor]> {
   const named: Array<[string, SafetensorsInputTensor]> = [];
   const seen = new Set<string>();
@@ -128,10 +136,10 @@ function collectTensors(tensors: SafetensorsInput): Array<[string, SafetensorsIn
       throw new SafetensorsError(`Cannot write safetensors: tensor names must be strings, got ${String(name)}.`);
     }
     if (name === SAFETENSORS_METADATA_KEY) {
-      throw new SafetensorsError(`Cannot write safetensors: "${SAFETENSORS_METADATA_KEY}" is reserved for metadata; rename the tensor.`, name);
+      throw new SafetensorsError(`Cannot write safetensors: "${SAFETENSORS_METADATA_KEY}" is reserved for metadata. Rename the tensor.`, name);
     }
     if (seen.has(name)) {
-      throw new SafetensorsError(`Cannot write safetensors: the tensor name ${JSON.stringify(name)} appears twice; names must be unique.`, name);
+      throw new SafetensorsError(`Cannot write safetensors: the tensor name ${JSON.stringify(name)} appears twice, but names must be unique.`, name);
     }
     seen.add(name);
     checkInputTensor(name, tensor);

@@ -5,11 +5,13 @@
  * JSON, then the data buffer. The JSON is an object mapping each tensor name to
  * `{ "dtype", "shape", "data_offsets": [begin, end] }`, with offsets relative to the
  * start of the data buffer and `end` exclusive, plus an optional `"__metadata__"`
- * object of string values. Rules enforced here, from the safetensors format
- * description (huggingface/safetensors README and its Rust reader, tensor.rs):
- * the header starts with `{` and may be padded with spaces; it is at most
- * 100,000,000 bytes; keys are unique; the tensors' byte ranges are contiguous and
- * cover the data buffer exactly, with no overlap and no gap.
+ * object of string values.
+ *
+ * The rules enforced here come from the safetensors format description (the
+ * huggingface/safetensors README and its Rust reader, tensor.rs). The header starts
+ * with `{` and may be padded with spaces. It is at most 100,000,000 bytes. Keys are
+ * unique. The tensors' byte ranges are contiguous and cover the data buffer exactly,
+ * with no overlap and no gap.
  */
 
 import { findDuplicateJsonKey } from './jsonDuplicateKey';
@@ -38,7 +40,7 @@ export class SafetensorsError extends Error {
 }
 
 export interface SafetensorsReadOptions {
-  /** Largest header accepted, in bytes; defaults to SAFETENSORS_MAX_HEADER_BYTES. */
+  /** Largest header accepted, in bytes. Defaults to SAFETENSORS_MAX_HEADER_BYTES. */
   maxHeaderBytes?: number;
 }
 
@@ -96,7 +98,7 @@ function readHeaderLength(bytes: Uint8Array, maxHeaderBytes: number): number {
   if (bytes.byteLength < LENGTH_PREFIX_BYTES) {
     throw new SafetensorsError(
       `Invalid safetensors file: it is ${bytes.byteLength} bytes long, shorter than the 8-byte header length. ` +
-        'The file is empty or truncated; save or export the weights again.',
+        'The file is empty or truncated. Save or export the weights again.',
     );
   }
 
@@ -112,7 +114,7 @@ function readHeaderLength(bytes: Uint8Array, maxHeaderBytes: number): number {
   if (claimedLength > BigInt(maxHeaderBytes)) {
     throw new SafetensorsError(
       `Invalid safetensors file: the header is ${claimedLength} bytes, over the limit of ${maxHeaderBytes} bytes. ` +
-        'Headers this large are rejected as likely hostile; check where the file came from.',
+        'Headers this large are rejected as likely hostile. Check where the file came from.',
     );
   }
   return Number(claimedLength);
@@ -154,14 +156,14 @@ function parseHeaderJson(headerBytes: Uint8Array): Record<string, unknown> {
 function duplicateKeyError(key: string, path: ReadonlyArray<string | number>): SafetensorsError {
   if (path.length === 0) {
     return new SafetensorsError(
-      `Invalid safetensors header: the key ${JSON.stringify(key)} appears twice. Names must be unique, so the file is ambiguous; export it again.`,
+      `Invalid safetensors header: the key ${JSON.stringify(key)} appears twice. Names must be unique, so the file is ambiguous. Export it again.`,
       key === SAFETENSORS_METADATA_KEY ? undefined : key,
     );
   }
   const owner = String(path[0]);
   const where = owner === SAFETENSORS_METADATA_KEY ? SAFETENSORS_METADATA_KEY : `tensor ${JSON.stringify(owner)}`;
   return new SafetensorsError(
-    `Invalid safetensors header: ${where} has the key ${JSON.stringify(key)} twice, so the file is ambiguous; export it again.`,
+    `Invalid safetensors header: ${where} has the key ${JSON.stringify(key)} twice, so the file is ambiguous. Export it again.`,
     owner === SAFETENSORS_METADATA_KEY ? undefined : owner,
   );
 }
@@ -263,14 +265,14 @@ function checkDataLayout(entries: readonly SafetensorsEntry[], dataByteLength: n
     if (previous !== null && begin < coveredEnd) {
       throw new SafetensorsError(
         `Invalid safetensors header: tensor ${JSON.stringify(entry.name)} data_offsets [${begin}, ${end}] overlap tensor ` +
-          `${JSON.stringify(previous.name)} [${previous.dataOffsets[0]}, ${previous.dataOffsets[1]}]. The file is corrupt; export it again.`,
+          `${JSON.stringify(previous.name)} [${previous.dataOffsets[0]}, ${previous.dataOffsets[1]}]. The file is corrupt. Export it again.`,
         entry.name,
       );
     }
     if (begin > coveredEnd) {
       throw new SafetensorsError(
         `Invalid safetensors header: data buffer bytes [${coveredEnd}, ${begin}) before tensor ${JSON.stringify(entry.name)} ` +
-          'belong to no tensor, but the tensors must cover the data buffer without gaps. The file is corrupt; export it again.',
+          'belong to no tensor, but the tensors must cover the data buffer without gaps. The file is corrupt. Export it again.',
         entry.name,
       );
     }
@@ -281,7 +283,7 @@ function checkDataLayout(entries: readonly SafetensorsEntry[], dataByteLength: n
   if (coveredEnd !== dataByteLength) {
     throw new SafetensorsError(
       `Invalid safetensors file: data buffer bytes [${coveredEnd}, ${dataByteLength}) after the last tensor belong to no tensor, ` +
-        'but the tensors must cover the data buffer exactly. The file has trailing bytes or a missing entry; export it again.',
+        'but the tensors must cover the data buffer exactly. The file has trailing bytes or a missing entry. Export it again.',
     );
   }
 }
