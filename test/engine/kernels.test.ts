@@ -14,7 +14,7 @@ function transpose(data: Float32Array, rows: number, columns: number): Float32Ar
   return result;
 }
 
-/** A plain triple loop in float64, the reference for the blocked kernels. */
+/** Computes A·B with a plain triple loop in float64, as the reference for the blocked kernels. */
 function referenceProduct(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float64Array {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {

@@ -1,9 +1,9 @@
 /**
  * Layers as modules with named parameters. A parameter's name is its key in
- * exported checkpoints and optimizer state, so names are stable and readable:
- * a module's own parameters by their local name (`weight`, `bias`), those of
- * child modules prefixed with the child's name (`fc1.weight`), in the order
- * they were registered.
+ * exported checkpoints and optimizer state, so names are stable and readable.
+ * A module's own parameters go by their local name (`weight`, `bias`), and
+ * those of a child module get the child's name as a prefix (`fc1.weight`).
+ * Both keep the order in which they were registered.
  */
 
 import type { Tensor } from '../tensor/tensor';

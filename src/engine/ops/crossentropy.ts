@@ -3,7 +3,7 @@ import { checkRank, checkTensor } from './validate';
 
 /**
  * Returns the mean over the batch of −log softmax(logits)[label], as a scalar
- * of shape []. `logits` is [N, C] and `labels` holds N class indices in [0, C).
+ * of shape []. `logits` is [N, C] and `labels` contains N class indices in [0, C).
  * The log-sum-exp subtracts each row's maximum, so large logits stay finite.
  */
 export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array): Tensor {

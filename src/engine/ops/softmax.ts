@@ -2,7 +2,7 @@ import { Tensor } from '../tensor/tensor';
 import { normalizeAxis, splitAtAxis } from '../tensor/shape';
 import { checkTensor } from './validate';
 
-/** Normalises `a` along `axis` into probabilities, subtracting the maximum first so exp never overflows. */
+/** Normalises `a` along `axis` into probabilities. Subtracting the maximum first keeps exp from overflowing on finite inputs. */
 export function softmax(a: Tensor, axis = -1): Tensor {
   checkTensor('softmax', 'a', a);
   const dim = normalizeAxis('softmax', axis, a.rank);

@@ -23,9 +23,9 @@ interface AdamSlot {
 }
 
 /**
- * Adam with bias correction, following torch.optim.Adam (amsgrad off):
- * g ← grad + weightDecay·p, m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²,
- * p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
+ * Adam with bias correction, following torch.optim.Adam with amsgrad off.
+ * Each step computes g ← grad + weightDecay·p, m ← β₁m + (1 − β₁)g and
+ * v ← β₂v + (1 − β₂)g², then p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
  */
 export class Adam implements Optimizer {
   readonly parameters: ReadonlyMap<string, Tensor>;

@@ -40,10 +40,20 @@ interface CollectiveEnvelope {
   data: Float32Array;
 }
 
+export interface PortTransportOptions {
+  /**
+   * Maximum time in ms that a receive waits before it rejects; unset waits forever.
+   * A port does not report that its peer closed if the peer closed it before this
+   * transport attached its listeners, so without a timeout such a receive never ends.
+   */
+  receiveTimeoutMs?: number;
+}
+
 export class PortTransport implements Transport {
   readonly worldSize: number;
   private readonly inbox = new MessageInbox();
   private readonly detachers: Array<() => void> = [];
+  private readonly receiveTimeoutMs: number | undefined;
   private closed = false;
 
   /**
@@ -54,8 +64,14 @@ export class PortTransport implements Transport {
   constructor(
     readonly rank: number,
     private readonly ports: ReadonlyArray<MessagePortLike | null | undefined>,
+    options: PortTransportOptions = {},
   ) {
     this.worldSize = ports.length;
+    const { receiveTimeoutMs } = options;
+    if (receiveTimeoutMs !== undefined && (!Number.isFinite(receiveTimeoutMs) || receiveTimeoutMs <= 0)) {
+      throw new Error(`Invalid receiveTimeoutMs ${receiveTimeoutMs}: use a positive number of milliseconds, or leave it unset to wait forever.`);
+    }
+    this.receiveTimeoutMs = receiveTimeoutMs;
     if (!Number.isInteger(rank) || rank < 0 || rank >= this.worldSize) {
       throw new Error(
         `Invalid rank ${rank} for a port transport with ${this.worldSize} port slots: the rank must index the ports list.`,
@@ -94,7 +110,11 @@ export class PortTransport implements Transport {
     validatePeer(this, peer, 'receive from');
     validateTag(this.rank, tag);
     this.portTo(peer);
-    return this.inbox.take(peer, tag);
+    const timeoutError = (): Error =>
+      new Error(
+        `Rank ${this.rank} timed out after ${this.receiveTimeoutMs} ms waiting for '${tag}' from rank ${peer}: check that rank ${peer} is still running and calls the same collectives.`,
+      );
+    return this.inbox.take(peer, tag, this.receiveTimeoutMs, timeoutError);
   }
 
   /** Detaches the listeners, closes every port and rejects receives that are still waiting. */

@@ -83,7 +83,12 @@ export class MessageInbox {
     }
   }
 
-  take(peer: number, tag: string): Promise<Float32Array> {
+  /**
+   * Resolves with the next message from `peer` under `tag`. With `timeoutMs`, rejects
+   * with `timeoutError()` if nothing arrives in time, and a later message stays queued
+   * for the next receive.
+   */
+  take(peer: number, tag: string, timeoutMs?: number, timeoutError?: () => Error): Promise<Float32Array> {
     const key = mailboxKey(peer, tag);
     const mailbox = this.mailboxes.get(key);
     const message = mailbox?.messages.shift();
@@ -96,11 +101,32 @@ export class MessageInbox {
     if (closedError !== undefined) return Promise.reject(closedError);
 
     return new Promise<Float32Array>((resolve, reject) => {
-      const receiver = { resolve, reject };
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const receiver: PendingReceive = {
+        resolve: (data) => {
+          clearTimeout(timer);
+          resolve(data);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
       if (mailbox === undefined) {
         this.mailboxes.set(key, { messages: [], receivers: [receiver] });
       } else {
         mailbox.receivers.push(receiver);
+      }
+
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          const waiting = this.mailboxes.get(key)?.receivers;
+          const index = waiting?.indexOf(receiver) ?? -1;
+          if (index < 0) return;
+          waiting?.splice(index, 1);
+          this.dropIfEmpty(key);
+          reject(timeoutError?.() ?? new Error(`Timed out after ${timeoutMs} ms waiting for '${tag}' from rank ${peer}.`));
+        }, timeoutMs);
       }
     });
   }

@@ -56,10 +56,10 @@ function broadcastStrides(shape: Shape, outShape: Shape): number[] {
 }
 
 /**
- * Visits a broadcast of `aShape` and `bShape` to `outShape` one innermost row at
- * a time. For each row `visit` gets the row's start in the output, the start and
- * step (0 or 1) of the matching elements of a and b, and the row length, so the
- * op's arithmetic runs in a plain loop rather than a callback per element.
+ * Visits a broadcast of `aShape` and `bShape` to `outShape` one row at a time.
+ * For each row `visit` gets the row's start in the output, the start and step
+ * (0 or 1) of the matching elements of a and b, and the row length. The op's
+ * arithmetic then runs in a plain loop rather than a callback per element.
  */
 export function forEachBroadcastRow(
   outShape: Shape,
@@ -69,11 +69,16 @@ export function forEachBroadcastRow(
 ): void {
   const total = shapeElementCount(outShape);
   if (total === 0) return;
-  const rank = outShape.length;
-  if (rank === 0) {
-    visit(0, 0, 0, 0, 0, 1);
+
+  // An input that is complete (same element count as the output) or a single
+  // value needs no index arithmetic, so the whole output is one row.
+  const aCount = shapeElementCount(aShape);
+  const bCount = shapeElementCount(bShape);
+  if ((aCount === total || aCount === 1) && (bCount === total || bCount === 1)) {
+    visit(0, 0, aCount === total ? 1 : 0, 0, bCount === total ? 1 : 0, total);
     return;
   }
+  const rank = outShape.length;
 
   const aStrides = broadcastStrides(aShape, outShape);
   const bStrides = broadcastStrides(bShape, outShape);
