@@ -4,45 +4,17 @@
  * recomputed on every edit.
  */
 
-import type { DatasetRef, ProjectFile, ProjectGraph, ProjectIssue, TrainingSettings } from '../../../shared/project';
-import type { SymbolicShape } from '../../../engine/graph/types';
-import { validateGraph } from '../../../engine/graph/validate';
-import { datasetShapes } from '../../../engine/data/catalog';
+import type { DatasetRef, ProjectFile, ProjectGraph, TrainingSettings } from '../../../shared/project';
 import { createEmptyProject } from '../../../engine/io/project';
 import { defineContext } from '../lib/context';
+import { validateProjectGraph } from '../lib/validation';
 
 /** Undo history length; older entries are dropped. */
 const MAX_UNDO_ENTRIES = 200;
 
-export interface GraphValidation {
-  issues: ProjectIssue[];
-  edgeShapes: ReadonlyMap<string, SymbolicShape>;
-  /** Messages of the issues that name a node, by node id. */
-  issuesByNode: ReadonlyMap<string, string[]>;
-}
-
 interface UndoEntry {
   label: string;
   project: ProjectFile;
-}
-
-function validate(project: ProjectFile): GraphValidation {
-  let result: { issues: ProjectIssue[]; edgeShapes: Map<string, SymbolicShape> };
-  try {
-    result = validateGraph(project.graph, datasetShapes(project.dataset.id));
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    result = { issues: [{ message: `Validation failed: ${message}` }], edgeShapes: new Map() };
-  }
-
-  const issuesByNode = new Map<string, string[]>();
-  for (const issue of result.issues) {
-    if (issue.nodeId === undefined) continue;
-    const messages = issuesByNode.get(issue.nodeId) ?? [];
-    messages.push(issue.message);
-    issuesByNode.set(issue.nodeId, messages);
-  }
-  return { issues: result.issues, edgeShapes: result.edgeShapes, issuesByNode };
 }
 
 export class ProjectStore {
@@ -57,7 +29,7 @@ export class ProjectStore {
   #redoStack = $state.raw<UndoEntry[]>([]);
 
   readonly dirty = $derived(this.project !== this.#savedProject);
-  readonly validation = $derived(validate(this.project));
+  readonly validation = $derived(validateProjectGraph(this.project));
   readonly canUndo = $derived(this.#undoStack.length > 0);
   readonly canRedo = $derived(this.#redoStack.length > 0);
   readonly undoLabel = $derived(this.#undoStack.at(-1)?.label ?? null);

@@ -7,9 +7,9 @@
 import type { Edge, Node } from '@xyflow/svelte';
 import type { NodeCategory, PortSpec } from '../../../../engine/graph/types';
 import type { ParamValue, ProjectGraph } from '../../../../shared/project';
-import type { GraphValidation } from '../../stores/projectStore.svelte';
+import type { GraphValidation } from '../../lib/validation';
 import { findSpec } from '../../lib/registry';
-import { formatShape } from '../../lib/shapes';
+import { formatSymbolicShape } from '../../../../engine/graph/shapes';
 
 export interface LayerNodeData extends Record<string, unknown> {
   nodeType: string;
@@ -79,7 +79,7 @@ export function buildFlowEdges(graph: ProjectGraph, validation: GraphValidation,
       target: edge.target,
       targetHandle: edge.targetPort,
       selected: selectedIds.has(edge.id),
-      ...(shape !== undefined ? { label: formatShape(shape) } : {}),
+      ...(shape !== undefined ? { label: formatSymbolicShape(shape) } : {}),
     };
   });
 }
