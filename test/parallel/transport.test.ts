@@ -241,6 +241,38 @@ describe('PortTransport', () => {
     expect(() => transport.send(1, 'x', Float32Array.of(1))).toThrow("Rank 0 cannot send 'x' to rank 1: its port transport is closed.");
   });
 
+  it('times out a receive whose peer closed before the transport listened', async () => {
+    // A port closed by its peer before anyone listened never emits 'close'.
+    const channel = new MessageChannel();
+    openPorts.push(channel.port1, channel.port2);
+    channel.port1.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const transport = new PortTransport(1, [channel.port2, null], { receiveTimeoutMs: 50 });
+
+    await expect(transport.receive(0, 'x')).rejects.toThrow(
+      "Rank 1 timed out after 50 ms waiting for 'x' from rank 0: check that rank 0 is still running and calls the same collectives.",
+    );
+    transport.close();
+  });
+
+  it('keeps a message that arrives after a timed-out receive for the next one', async () => {
+    const [ports0, ports1] = connectFullMesh(2, (port) => port);
+    const sender = new PortTransport(0, ports0);
+    const receiver = new PortTransport(1, ports1, { receiveTimeoutMs: 20 });
+
+    await expect(receiver.receive(0, 'late')).rejects.toThrow('timed out after 20 ms');
+    sender.send(1, 'late', Float32Array.of(5));
+    expect(Array.from(await receiver.receive(0, 'late'))).toEqual([5]);
+    sender.close();
+    receiver.close();
+  });
+
+  it('rejects a receive timeout that is not a positive number', () => {
+    expect(() => new PortTransport(0, [null, null], { receiveTimeoutMs: 0 })).toThrow(
+      'Invalid receiveTimeoutMs 0: use a positive number of milliseconds, or leave it unset to wait forever.',
+    );
+  });
+
   it('rejects a missing port with the peer it needs', () => {
     const transport = new PortTransport(0, [null, null]);
     expect(() => transport.send(1, 'x', Float32Array.of(1))).toThrow(
