@@ -1,0 +1,175 @@
+import { parseArgs } from 'node:util';
+import type { RunEvent } from '../../shared/api';
+import type { ProjectFile } from '../../shared/project';
+import type { DeviceLauncher } from '../devices/launcher';
+import { readProjectFile } from '../services/projectFiles';
+import { createServices } from '../services/services';
+import { formatEpochLine } from '../trainer/progressLog';
+import { parseCommandArgs, parseIntegerFlag } from './args';
+import type { CliOutput } from './output';
+import { ProgressBar } from './progressBar';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, TRAIN_HELP, UsageError } from './usage';
+import { formatIssueLine } from './validate';
+
+interface TrainOptions {
+  path: string;
+  epochs: number | undefined;
+  seed: number | undefined;
+  json: boolean;
+}
+
+function parseTrainArgs(argv: string[]): TrainOptions | 'help' {
+  const { values, positionals } = parseCommandArgs(
+    'train',
+    argv,
+    {
+      epochs: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    parseArgs,
+  );
+  if (values.help === true) return 'help';
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0 ? 'train needs a project file: tensorloom train <project.json>.' : `train takes one project file, got ${positionals.length}.`,
+      'tensorloom train --help',
+    );
+  }
+  return {
+    path: positionals[0],
+    epochs: values.epochs === undefined ? undefined : parseIntegerFlag('train', '--epochs', String(values.epochs), 1),
+    seed: values.seed === undefined ? undefined : parseIntegerFlag('train', '--seed', String(values.seed), 0),
+    json: values.json === true,
+  };
+}
+
+/** Trains a project file headless; resolves with the exit status. */
+export async function runTrain(argv: string[], output: CliOutput, launcher: DeviceLauncher): Promise<number> {
+  const options = parseTrainArgs(argv);
+  if (options === 'help') {
+    output.stdout(TRAIN_HELP);
+    return EXIT_OK;
+  }
+
+  const { result } = readProjectFile(options.path);
+  if (!result.ok) {
+    output.stderr(`${options.path}: ${result.issues.length} issue${result.issues.length === 1 ? '' : 's'}, so training did not start\n`);
+    for (const issue of result.issues) output.stderr(`  ${formatIssueLine(issue)}\n`);
+    return EXIT_FAILURE;
+  }
+  const project: ProjectFile = {
+    ...result.project,
+    training: {
+      ...result.project.training,
+      ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    },
+  };
+
+  const services = createServices({ launcher, dialogHost: null });
+  const reporter = new TrainReporter(project, options.json, output);
+  const ended = new Promise<number>((resolve) => {
+    services.onDidRunEvent((event) => {
+      const exitCode = reporter.handle(event);
+      if (exitCode !== null) resolve(exitCode);
+    });
+  });
+
+  let interrupted = false;
+  const onInterrupt = (): void => {
+    if (interrupted) return;
+    interrupted = true;
+    output.stderr('\nInterrupted: stopping the run.\n');
+    services.stopRun().catch(() => services.dispose());
+  };
+  process.on('SIGINT', onInterrupt);
+
+  try {
+    output.stderr(
+      `Training "${project.name}" on ${project.dataset.id}: ${project.training.epochs} epochs, batch size ${project.training.batchSize}, ` +
+        `${project.training.optimizer} learning rate ${project.training.learningRate}, seed ${project.training.seed}\n`,
+    );
+    try {
+      await services.startRun(project);
+    } catch (error) {
+      // The trainer already published the error event, which the reporter printed.
+      if (!reporter.reportedError) output.stderr(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+      return EXIT_FAILURE;
+    }
+    const exitCode = await ended;
+    return interrupted && exitCode === EXIT_OK ? EXIT_INTERRUPTED : exitCode;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    services.dispose();
+  }
+}
+
+/** Turns run events into stderr lines, a progress bar and, with --json, JSON lines on stdout. */
+class TrainReporter {
+  reportedError = false;
+  private readonly progress: ProgressBar | null;
+  private readonly startedMs = Date.now();
+  private stepsPerEpoch = 0;
+
+  constructor(
+    private readonly project: ProjectFile,
+    private readonly json: boolean,
+    private readonly output: CliOutput,
+  ) {
+    this.progress = output.stderrIsTty ? new ProgressBar(output) : null;
+  }
+
+  /** Handles one event; returns the exit status once the run has ended, otherwise null. */
+  handle(event: RunEvent): number | null {
+    const totalEpochs = this.project.training.epochs;
+    switch (event.kind) {
+      case 'started':
+        this.stepsPerEpoch = event.stepsPerEpoch;
+        return null;
+      case 'step':
+        this.progress?.update(event.epoch, totalEpochs, event.step - (event.epoch - 1) * this.stepsPerEpoch, this.stepsPerEpoch, event.loss);
+        return null;
+      case 'epoch':
+        this.progress?.clear();
+        this.output.stderr(`${formatEpochLine({ ...event, totalEpochs })}\n`);
+        this.writeJson({
+          event: 'epoch',
+          epoch: event.epoch,
+          trainLoss: event.trainLoss,
+          testLoss: event.testLoss,
+          testAccuracy: event.testAccuracy,
+          samplesPerSecond: event.samplesPerSecond,
+          durationMs: event.durationMs,
+        });
+        return null;
+      case 'done': {
+        this.progress?.clear();
+        const durationMs = Date.now() - this.startedMs;
+        const accuracy = event.testAccuracy === null ? 'n/a' : `${(event.testAccuracy * 100).toFixed(2)}%`;
+        this.output.stderr(`${event.reason === 'completed' ? 'Done' : 'Stopped'} after ${event.epochs} epochs in ${(durationMs / 1000).toFixed(1)} s, test accuracy ${accuracy}\n`);
+        this.writeJson({ event: 'done', reason: event.reason, epochs: event.epochs, testAccuracy: event.testAccuracy, durationMs });
+        return EXIT_OK;
+      }
+      case 'error':
+        this.progress?.clear();
+        this.reportedError = true;
+        if (event.issues !== undefined && event.issues.length > 0) {
+          this.output.stderr(`Error: the project has ${event.issues.length} issue${event.issues.length === 1 ? '' : 's'}, so training did not start\n`);
+          for (const issue of event.issues) this.output.stderr(`  ${formatIssueLine(issue)}\n`);
+        } else {
+          this.output.stderr(`Error${event.nodeId === undefined ? '' : ` in node ${event.nodeId}`}: ${event.message}\n`);
+        }
+        this.writeJson({ event: 'error', message: event.message, nodeId: event.nodeId ?? null, issues: event.issues ?? [] });
+        return EXIT_FAILURE;
+      case 'activations':
+      case 'state':
+        return null;
+    }
+  }
+
+  private writeJson(record: Record<string, unknown>): void {
+    if (this.json) this.output.stdout(`${JSON.stringify(record)}\n`);
+  }
+}

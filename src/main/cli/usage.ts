@@ -1,0 +1,61 @@
+/** Help texts and usage errors of the `tensorloom` command line. */
+
+export const MAIN_HELP = `Usage: tensorloom <command> [options]
+
+Build neural networks as node graphs and train them on simulated devices.
+This command line runs saved projects without the app window.
+
+Commands:
+  train <project.json>      Train a project and report loss and accuracy per epoch.
+  validate <project.json>   Check a project file and list every issue.
+
+Options:
+  -h, --help   Show this help, or a command's help after the command name.
+
+Run "tensorloom <command> --help" for the options of one command.
+Set TENSORLOOM_LOG=debug|info|warn|error to change how much the run logs (default warn).
+`;
+
+export const TRAIN_HELP = `Usage: tensorloom train <project.json> [--epochs N] [--seed S] [--json]
+
+Trains the project on one device process and reports every epoch on stderr:
+train loss, test loss, test accuracy, samples per second and seconds per epoch.
+
+Options:
+  --epochs N   Number of passes over the training set; overrides training.epochs (whole number, 1 or more).
+  --seed S     Random seed for initialisation, shuffling and the data split; overrides training.seed (whole number).
+  --json       Write one JSON object per line on stdout: {"event":"epoch",...} per epoch, then {"event":"done",...}.
+  -h, --help   Show this help.
+
+Exit status: 0 when training completes, 1 when the project is invalid or training fails,
+2 for a usage error, 130 when interrupted.
+`;
+
+export const VALIDATE_HELP = `Usage: tensorloom validate <project.json>
+
+Checks the project file against the schema and the graph against the node
+types and the dataset shapes. Prints "valid", or each issue with its field
+path, node and port.
+
+Options:
+  -h, --help   Show this help.
+
+Exit status: 0 when valid, 1 when there are issues or the file cannot be read, 2 for a usage error.
+`;
+
+/** A mistake in how the command was called; the CLI prints it with a hint and exits with status 2. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** Help command to suggest, such as `tensorloom train --help`. */
+    readonly helpCommand = 'tensorloom --help',
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;

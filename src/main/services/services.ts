@@ -1,0 +1,157 @@
+/**
+ * The app services: one object that does the main process's work (datasets,
+ * project parsing, files through dialogs, runs). Electron IPC, the web-mode
+ * WebSocket bridge and the CLI all call this object and hold no logic of their own.
+ */
+
+import type {
+  ActivationProbe,
+  DatasetInfo,
+  OpenedProject,
+  ParseProjectResult,
+  RunEvent,
+  RunStatus,
+  SavedProject,
+  TensorloomApi,
+  Unsubscribe,
+} from '../../shared/api';
+import type { ProjectFile, ProjectIssue } from '../../shared/project';
+import { DATASETS } from '../../engine/data/catalog';
+import { parseProject } from '../../engine/io/project';
+import type { DeviceLauncher } from '../devices/launcher';
+import { createLogger } from '../log';
+import { Trainer } from '../trainer/trainer';
+import { readProjectFile, saveProjectFile } from './projectFiles';
+import { validateRunProject } from './runValidation';
+
+const log = createLogger('services');
+
+/** Native file dialogs; only the desktop app has them. */
+export interface DialogHost {
+  /** Returns the chosen file path, or null when the user cancels. */
+  showOpenDialog(): Promise<string | null>;
+  /** Returns the chosen file path, or null when the user cancels. */
+  showSaveDialog(suggestedPath: string): Promise<string | null>;
+}
+
+export const OPEN_DIALOG_UNAVAILABLE = 'Opening by dialog is only available in the desktop app; use Open to upload a file.';
+export const SAVE_DIALOG_UNAVAILABLE = 'Saving by dialog is only available in the desktop app; use Save to download the file.';
+
+export type AppServices = Omit<TensorloomApi, 'platform'> & {
+  /** Kills the device of any active run; call it when the front door shuts down. */
+  dispose(): void;
+};
+
+export interface ServicesOptions {
+  launcher: DeviceLauncher;
+  /** Null where there are no native dialogs (web mode, CLI). */
+  dialogHost?: DialogHost | null;
+  /** Replaces the project checks done before a run starts (tests only). */
+  validateRun?: (project: ProjectFile) => ProjectIssue[];
+  stepReportIntervalMs?: number;
+  snapshotIntervalMs?: number;
+  logIntervalMs?: number;
+}
+
+export function createServices(options: ServicesOptions): AppServices {
+  const dialogHost = options.dialogHost ?? null;
+  const trainer = new Trainer({
+    launcher: options.launcher,
+    validate: options.validateRun ?? validateRunProject,
+    ...(options.stepReportIntervalMs === undefined ? {} : { stepReportIntervalMs: options.stepReportIntervalMs }),
+    ...(options.snapshotIntervalMs === undefined ? {} : { snapshotIntervalMs: options.snapshotIntervalMs }),
+    ...(options.logIntervalMs === undefined ? {} : { logIntervalMs: options.logIntervalMs }),
+  });
+
+  return {
+    async listDatasets(): Promise<DatasetInfo[]> {
+      return DATASETS.map((info) => ({ ...info, featureShape: [...info.featureShape] }));
+    },
+
+    async parseProject(text: string, location: string): Promise<ParseProjectResult> {
+      requireString(text, 'text', 'parseProject');
+      requireString(location, 'location', 'parseProject');
+      return parseProject(text, location);
+    },
+
+    async openProjectDialog(): Promise<OpenedProject | null> {
+      if (dialogHost === null) throw new Error(OPEN_DIALOG_UNAVAILABLE);
+      const path = await dialogHost.showOpenDialog();
+      if (path === null) return null;
+      return readProjectFile(path);
+    },
+
+    async saveProjectDialog(project: ProjectFile, location: string | null, saveAs: boolean): Promise<SavedProject | null> {
+      if (dialogHost === null) throw new Error(SAVE_DIALOG_UNAVAILABLE);
+      requireObject(project, 'project', 'saveProjectDialog');
+      let path = location;
+      if (path === null || saveAs) {
+        path = await dialogHost.showSaveDialog(location ?? `${fileNameFor(project)}.json`);
+        if (path === null) return null;
+      }
+      saveProjectFile(path, project);
+      return { location: path };
+    },
+
+    async startRun(project: ProjectFile): Promise<RunStatus> {
+      requireObject(project, 'project', 'startRun');
+      return trainer.start(project);
+    },
+
+    async pauseRun(): Promise<RunStatus> {
+      return trainer.pause();
+    },
+
+    async resumeRun(): Promise<RunStatus> {
+      return trainer.resume();
+    },
+
+    async stepRun(project: ProjectFile): Promise<RunStatus> {
+      requireObject(project, 'project', 'stepRun');
+      return trainer.step(project);
+    },
+
+    async stopRun(): Promise<RunStatus> {
+      return trainer.stop();
+    },
+
+    async getRunStatus(): Promise<RunStatus> {
+      return trainer.status();
+    },
+
+    async setActivationProbe(probe: ActivationProbe): Promise<void> {
+      requireObject(probe, 'probe', 'setActivationProbe');
+      if (probe.nodeId !== null && typeof probe.nodeId !== 'string') {
+        throw new TypeError(`setActivationProbe: probe.nodeId must be a node id or null, got ${JSON.stringify(probe.nodeId)}.`);
+      }
+      trainer.setProbe({ nodeId: probe.nodeId, sampleIndex: probe.sampleIndex });
+    },
+
+    onDidRunEvent(listener: (event: RunEvent) => void): Unsubscribe {
+      return trainer.onDidRunEvent(listener);
+    },
+
+    dispose(): void {
+      log.debug('disposing services');
+      trainer.dispose();
+      options.launcher.killAll();
+    },
+  };
+}
+
+function fileNameFor(project: ProjectFile): string {
+  const name = typeof project.name === 'string' ? project.name.trim() : '';
+  const safe = name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '');
+  return safe === '' ? 'project' : safe;
+}
+
+// Arguments may come from a browser over the WebSocket bridge, so their types are checked here.
+function requireString(value: unknown, name: string, method: string): asserts value is string {
+  if (typeof value !== 'string') throw new TypeError(`${method}: ${name} must be a string, got ${typeof value}.`);
+}
+
+function requireObject(value: unknown, name: string, method: string): asserts value is object {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${method}: ${name} must be an object, got ${value === null ? 'null' : typeof value}.`);
+  }
+}
