@@ -62,6 +62,8 @@ def build_op_cases():
     add_case("matmul 2-D", "matmul", [randn(g, 3, 4), randn(g, 4, 5)], torch.matmul)
     add_case("matmul odd sizes", "matmul", [randn(g, 7, 9), randn(g, 9, 6)], torch.matmul)
     add_case("matmul batched a", "matmul", [randn(g, 2, 3, 4), randn(g, 4, 5)], torch.matmul)
+    add_case("matmul batched both", "matmul", [randn(g, 2, 3, 4), randn(g, 2, 4, 5)], torch.matmul)
+    add_case("matmul two batch dimensions", "matmul", [randn(g, 2, 2, 3, 4), randn(g, 2, 2, 4, 3)], torch.matmul)
 
     add_case("linear with bias", "linear", [randn(g, 5, 4), randn(g, 3, 4), randn(g, 3)], F.linear)
     add_case("linear without bias", "linear", [randn(g, 6, 5), randn(g, 7, 5)], F.linear)

@@ -28,8 +28,18 @@ describe('op argument errors', () => {
     expect(() => matmul(zeros(3), zeros(3, 2))).toThrow('matmul: a must have at least 2 dimensions [..., M, K], got shape [3].');
   });
 
-  test('matmul rejects a batched b', () => {
-    expect(() => matmul(zeros(2, 3, 4), zeros(2, 4, 5))).toThrow('matmul: b must have 2 dimensions, got shape [2, 4, 5].');
+  test('matmul rejects differing batch dimensions', () => {
+    expect(() => matmul(zeros(2, 3, 4), zeros(3, 4, 5))).toThrow(
+      'matmul: batch dimensions differ, a is [2, 3, 4] and b is [3, 4, 5]; a batched b needs the same leading dimensions as a.',
+    );
+  });
+
+  test('matmul rejects a batched b against an unbatched a', () => {
+    expect(() => matmul(zeros(3, 4), zeros(2, 4, 5))).toThrow(/^matmul: batch dimensions differ, a is \[3, 4\] and b is \[2, 4, 5\]/);
+  });
+
+  test('matmul rejects a vector as b', () => {
+    expect(() => matmul(zeros(2, 3), zeros(3))).toThrow('matmul: b must have at least 2 dimensions [K, N] or [..., K, N], got shape [3].');
   });
 
   test('matmul rejects a non-tensor argument', () => {

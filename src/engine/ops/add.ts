@@ -11,6 +11,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
   const data = new Float32Array(shapeElementCount(outShape));
   const aData = a.data;
   const bData = b.data;
+  // a.shape and b.shape -> outShape
   forEachBroadcastRow(outShape, a.shape, b.shape, (outStart, aStart, aStep, bStart, bStep, length) => {
     for (let i = 0; i < length; i++) data[outStart + i] = aData[aStart + i * aStep] + bData[bStart + i * bStep];
   });

@@ -11,6 +11,7 @@ export function div(a: Tensor, b: Tensor): Tensor {
   const data = new Float32Array(shapeElementCount(outShape));
   const aData = a.data;
   const bData = b.data;
+  // a.shape and b.shape -> outShape
   forEachBroadcastRow(outShape, a.shape, b.shape, (outStart, aStart, aStep, bStart, bStep, length) => {
     for (let i = 0; i < length; i++) data[outStart + i] = aData[aStart + i * aStep] / bData[bStart + i * bStep];
   });
@@ -23,7 +24,8 @@ export function div(a: Tensor, b: Tensor): Tensor {
       // d(a/b)/da = 1/b and d(a/b)/db = -a/b², both at the output shape before reduction.
       const gradA = a.requiresGrad ? new Float32Array(data.length) : null;
       const gradB = b.requiresGrad ? new Float32Array(data.length) : null;
-      forEachBroadcastRow(outShape, a.shape, b.shape, (outStart, aStart, aStep, bStart, bStep, length) => {
+      // a.shape and b.shape -> outShape
+  forEachBroadcastRow(outShape, a.shape, b.shape, (outStart, aStart, aStep, bStart, bStep, length) => {
         for (let i = 0; i < length; i++) {
           const denominator = bData[bStart + i * bStep];
           const g = grad[outStart + i];

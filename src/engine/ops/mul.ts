@@ -7,7 +7,7 @@ export function mul(a: Tensor, b: Tensor): Tensor {
   checkTensor('mul', 'a', a);
   checkTensor('mul', 'b', b);
   const outShape = broadcastShapes('mul', a.shape, b.shape);
-  const data = multiplyBroadcast(outShape, a.data, a.shape, b.data, b.shape);
+  const data = multiplyBroadcast(outShape, a.data, a.shape, b.data, b.shape); // a.shape and b.shape -> outShape
 
   const result: Tensor = new Tensor(data, outShape, {
     op: 'mul',
@@ -15,8 +15,14 @@ export function mul(a: Tensor, b: Tensor): Tensor {
     backwardFn: () => {
       const grad = result.grad!;
       // d(a·b)/da = b and d(a·b)/db = a, each broadcast to the output shape and summed back.
-      if (a.requiresGrad) a.accumulateGrad(sumToShape(multiplyBroadcast(outShape, grad, outShape, b.data, b.shape), outShape, a.shape)); // [out] -> a.shape
-      if (b.requiresGrad) b.accumulateGrad(sumToShape(multiplyBroadcast(outShape, grad, outShape, a.data, a.shape), outShape, b.shape)); // [out] -> b.shape
+      if (a.requiresGrad) {
+        const gradA = multiplyBroadcast(outShape, grad, outShape, b.data, b.shape); // b.shape -> outShape
+        a.accumulateGrad(sumToShape(gradA, outShape, a.shape)); // outShape -> a.shape
+      }
+      if (b.requiresGrad) {
+        const gradB = multiplyBroadcast(outShape, grad, outShape, a.data, a.shape); // a.shape -> outShape
+        b.accumulateGrad(sumToShape(gradB, outShape, b.shape)); // outShape -> b.shape
+      }
     },
   });
   return result;
