@@ -70,7 +70,7 @@ describe('memory mesh transport', () => {
   });
 });
 
-/** A port as Electron's MessagePortMain presents it: EventEmitter listeners, `{ data }` events, queued until start(). */
+/** Wraps a Node port to behave like Electron's MessagePortMain: EventEmitter listeners, `{ data }` events, queued until start(). */
 function electronStylePort(port: MessagePort): MessagePortLike {
   const listeners = new Map<string, Set<(value: unknown) => void>>();
   const queued: unknown[] = [];
@@ -98,7 +98,7 @@ function electronStylePort(port: MessagePort): MessagePortLike {
   };
 }
 
-/** A port as a browser MessagePort presents it to code that uses addEventListener. */
+/** Wraps a Node port to offer only the browser MessagePort's addEventListener interface. */
 function browserStylePort(port: MessagePort): MessagePortLike {
   return {
     postMessage: (message) => port.postMessage(message),
@@ -109,7 +109,7 @@ function browserStylePort(port: MessagePort): MessagePortLike {
   };
 }
 
-/** A port that offers only the `onmessage` property, which setting also starts. */
+/** Wraps a Node port to offer only the `onmessage` property, which starts the port when set. */
 function onMessageOnlyPort(port: MessagePort): MessagePortLike {
   // Node's MessagePort has the DOM `onmessage` property, but @types/node 20 does not declare it.
   const eventTargetPort = port as unknown as { onmessage: ((event: unknown) => void) | null };

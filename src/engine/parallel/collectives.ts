@@ -3,17 +3,18 @@
  * broadcast on Float32Array buffers.
  *
  * All-reduce is a ring: a reduce-scatter leaves each member with one chunk summed
- * over the group, then an all-gather passes the summed chunks around. Each chunk is
- * summed by one member in a fixed order (starting at the member after the chunk's
- * owner and going round the ring), and every other member receives a copy of that
- * sum. So the result is the same bit for bit on every member and from run to run.
+ * over the group, then an all-gather passes the summed chunks around. The partial
+ * sum of a chunk travels once round the ring, starting at the member after the
+ * chunk's owner, and each member adds its own values in turn. So every chunk is
+ * summed in a fixed order, and the other members receive copies of the owner's sum.
+ * The result is therefore the same bit for bit on every member and from run to run.
  * It can differ from a sum in group-rank order in the last bits, because float
  * addition is not associative.
  *
  * Every member of a group must call the same collectives in the same order with
- * buffers of the same length; a length that differs is reported as an error. Each
- * collective returns a new array and leaves its input unchanged. A group of one
- * member returns a copy without sending anything.
+ * buffers of the same length. A collective that receives a chunk of another length
+ * rejects with an error. Each collective returns a new array and leaves its input
+ * unchanged. A group of one member returns a copy without sending anything.
  */
 
 import type { CollectiveKind } from './accounting';
@@ -25,7 +26,7 @@ export { concatAlong, shardAlong } from './sharding';
 
 export type ReduceOp = 'sum' | 'mean';
 
-/** Where a buffer sits in a tensor: its row-major shape and the axis that is split or joined. */
+/** Row-major shape of a buffer and the axis along which it is split or joined. */
 export interface AxisSpec {
   shape: Shape;
   axis: number;
@@ -218,12 +219,12 @@ class Exchange {
     this.group.accounting.recordSent(this.kind, data.byteLength);
   }
 
-  async receive(groupRank: number, expectedLength: number | undefined, what: string): Promise<Float32Array> {
+  async receive(groupRank: number, expectedLength: number | undefined, payloadName: string): Promise<Float32Array> {
     const data = await this.group.transport.receive(this.group.worldRankOf(groupRank), this.tag);
     this.group.accounting.recordReceived(this.kind, data.byteLength);
     if (expectedLength !== undefined && data.length !== expectedLength) {
       throw new Error(
-        `${this.kind} on group '${this.group.name}': group rank ${this.group.rank} expected ${expectedLength} elements for ${what} from group rank ${groupRank} but got ${data.length}. Every member must pass a buffer of the same length.`,
+        `${this.kind} on group '${this.group.name}': group rank ${this.group.rank} expected ${expectedLength} elements for ${payloadName} from group rank ${groupRank} but got ${data.length}. Every member must pass a buffer of the same length.`,
       );
     }
     return data;

@@ -90,7 +90,7 @@ export class DeviceMesh {
     };
   }
 
-  /** The shape as `data × tensor`, for messages. */
+  /** Formats the shape as `data×tensor (data × tensor)` for error messages. */
   describe(): string {
     return `${this.dataSize}×${this.tensorSize} (data × tensor)`;
   }

@@ -32,7 +32,7 @@ export interface MessagePortLike {
 
 const ENVELOPE_KIND = 'tensorloom.collective';
 
-/** What travels over a port: the payload, its tag and the sender's rank. */
+/** Message sent over a port: the payload, its tag and the sender's rank. */
 interface CollectiveEnvelope {
   kind: typeof ENVELOPE_KIND;
   from: number;
@@ -95,7 +95,7 @@ export class PortTransport implements Transport {
     }
     const port = this.portTo(peer);
 
-    // Structured clone copies the whole ArrayBuffer behind a view, and shares a
+    // Structured clone (HTML structured serialization) copies the whole ArrayBuffer behind a view and shares a
     // SharedArrayBuffer, so anything but a plain, whole buffer is copied first.
     // NOTE: the payload is cloned rather than transferred because Electron's
     // MessagePortMain accepts only ports in its transfer list.

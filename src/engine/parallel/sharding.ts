@@ -7,7 +7,7 @@
 
 import { formatShape, shapeElementCount, type Shape } from '../tensor/tensor';
 
-/** The shard of `data` (row-major, shaped `shape`) that device `index` of `parts` holds along `axis`. */
+/** Returns shard `index` of `parts` equal shards of `data` (row-major, shaped `shape`) along `axis`. */
 export function shardAlong(data: Float32Array, shape: Shape, axis: number, parts: number, index: number): Float32Array {
   validateData(data, shape, 'shardAlong');
   validatePartCount(parts, 'shardAlong');
