@@ -115,6 +115,14 @@ def build_op_cases():
 
 
 def optimizer_for(kind, parameters, options):
+    if kind == "adamw":
+        return torch.optim.AdamW(
+            parameters,
+            lr=options["learningRate"],
+            betas=(options.get("beta1", 0.9), options.get("beta2", 0.999)),
+            eps=options.get("epsilon", 1e-8),
+            weight_decay=options.get("weightDecay", 0.01),
+        )
     if kind == "sgd":
         return torch.optim.SGD(
             parameters,
@@ -137,6 +145,8 @@ OPTIMIZER_SETTINGS = [
     ("sgd momentum weightDecay", "sgd", {"learningRate": 0.05, "momentum": 0.9, "weightDecay": 0.01}),
     ("adam defaults", "adam", {"learningRate": 0.01}),
     ("adam custom", "adam", {"learningRate": 0.02, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-6, "weightDecay": 0.1}),
+    ("adamw defaults", "adamw", {"learningRate": 0.01}),
+    ("adamw strong decay", "adamw", {"learningRate": 0.05, "beta1": 0.85, "weightDecay": 0.5}),
 ]
 
 STEP_COUNT = 5

@@ -42,7 +42,7 @@ export interface OptimizerOptionsFixture {
 
 export interface OptimizerCase {
   name: string;
-  optimizer: 'sgd' | 'adam';
+  optimizer: 'sgd' | 'adam' | 'adamw';
   options: OptimizerOptionsFixture;
   initial: Record<string, EncodedTensor>;
   /** Present for the linear regression cases. */

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { Tensor } from '../../src/engine/tensor/tensor';
 import { linear, mseLoss } from '../../src/engine/ops';
 import { Adam } from '../../src/engine/optim/adam';
+import { AdamW } from '../../src/engine/optim/adamw';
 import { SGD } from '../../src/engine/optim/sgd';
 import type { Optimizer } from '../../src/engine/optim/optimizer';
 import { decode, loadOptimizerCases, maxExcessError, type OptimizerCase } from './fixtures';
@@ -11,7 +12,9 @@ const PARAMETER_TOLERANCE = { absolute: 1e-5, relative: 1e-4 };
 const LOSS_TOLERANCE = { absolute: 1e-5, relative: 1e-5 };
 
 function createOptimizer(entry: OptimizerCase, parameters: Map<string, Tensor>): Optimizer {
-  return entry.optimizer === 'sgd' ? new SGD(parameters, entry.options) : new Adam(parameters, entry.options);
+  if (entry.optimizer === 'sgd') return new SGD(parameters, entry.options);
+  if (entry.optimizer === 'adamw') return new AdamW(parameters, entry.options);
+  return new Adam(parameters, entry.options);
 }
 
 function initialParameters(entry: OptimizerCase): Map<string, Tensor> {
@@ -108,6 +111,14 @@ describe('optimizer hyperparameter checks', () => {
     expect(() => {
       optimizer.learningRate = -1;
     }).toThrow('Adam: learningRate must be at least 0, got -1.');
+  });
+
+  test('AdamW rejects a negative weight decay', () => {
+    expect(() => new AdamW(parameters(), { learningRate: 0.1, weightDecay: -0.01 })).toThrow('AdamW: weightDecay must be at least 0, got -0.01.');
+  });
+
+  test('AdamW names itself in learning rate errors', () => {
+    expect(() => new AdamW(parameters(), { learningRate: -1 })).toThrow('AdamW: learningRate must be at least 0, got -1.');
   });
 
   test('optimizer rejects a parameter that is not a tensor', () => {

@@ -38,12 +38,17 @@ export class Adam implements Optimizer {
   private readonly slots = new Map<string, AdamSlot>();
 
   constructor(parameters: Map<string, Tensor>, options: AdamOptions) {
-    this.parameters = checkParameters('Adam', parameters);
-    this.rate = checkHyperparameter('Adam', 'learningRate', options.learningRate, 0);
-    this.beta1 = checkHyperparameter('Adam', 'beta1', options.beta1 ?? 0.9, 0, 1);
-    this.beta2 = checkHyperparameter('Adam', 'beta2', options.beta2 ?? 0.999, 0, 1);
-    this.epsilon = checkHyperparameter('Adam', 'epsilon', options.epsilon ?? 1e-8, 0);
-    this.weightDecay = checkHyperparameter('Adam', 'weightDecay', options.weightDecay ?? 0, 0);
+    this.parameters = checkParameters(this.optimizerName, parameters);
+    this.rate = checkHyperparameter(this.optimizerName, 'learningRate', options.learningRate, 0);
+    this.beta1 = checkHyperparameter(this.optimizerName, 'beta1', options.beta1 ?? 0.9, 0, 1);
+    this.beta2 = checkHyperparameter(this.optimizerName, 'beta2', options.beta2 ?? 0.999, 0, 1);
+    this.epsilon = checkHyperparameter(this.optimizerName, 'epsilon', options.epsilon ?? 1e-8, 0);
+    this.weightDecay = checkHyperparameter(this.optimizerName, 'weightDecay', options.weightDecay ?? 0, 0);
+  }
+
+  /** Name used in error messages; subclasses override it. */
+  protected get optimizerName(): string {
+    return 'Adam';
   }
 
   get learningRate(): number {
@@ -51,7 +56,7 @@ export class Adam implements Optimizer {
   }
 
   set learningRate(value: number) {
-    this.rate = checkHyperparameter('Adam', 'learningRate', value, 0);
+    this.rate = checkHyperparameter(this.optimizerName, 'learningRate', value, 0);
   }
 
   step(): void {
@@ -101,17 +106,17 @@ export class Adam implements Optimizer {
       const field = key.slice(key.lastIndexOf('.') + 1);
       const parameter = this.parameters.get(name);
       if (parameter === undefined || !['step', 'exp_avg', 'exp_avg_sq'].includes(field)) {
-        throw new Error(`Adam: state key "${key}" is not "<parameter>.step", ".exp_avg" or ".exp_avg_sq" of a known parameter.`);
+        throw new Error(`${this.optimizerName}: state key "${key}" is not "<parameter>.step", ".exp_avg" or ".exp_avg_sq" of a known parameter.`);
       }
       if (slots.has(name)) continue;
 
       const step = state[`${name}.step`];
       if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) {
-        throw new Error(`Adam: state "${name}.step" must be a non-negative integer, got ${String(step)}.`);
+        throw new Error(`${this.optimizerName}: state "${name}.step" must be a non-negative integer, got ${String(step)}.`);
       }
       const slot: AdamSlot = { step, expAvg: new Float32Array(parameter.numel), expAvgSq: new Float32Array(parameter.numel) };
-      loadBuffer('Adam', `${name}.exp_avg`, state[`${name}.exp_avg`], slot.expAvg);
-      loadBuffer('Adam', `${name}.exp_avg_sq`, state[`${name}.exp_avg_sq`], slot.expAvgSq);
+      loadBuffer(this.optimizerName, `${name}.exp_avg`, state[`${name}.exp_avg`], slot.expAvg);
+      loadBuffer(this.optimizerName, `${name}.exp_avg_sq`, state[`${name}.exp_avg_sq`], slot.expAvgSq);
       slots.set(name, slot);
     }
     this.slots.clear();
