@@ -19,11 +19,14 @@ import { bitIdentical, maxRelativeError, serialSum } from './helpers';
 const WORKER_FILE = new URL('./deviceWorker.ts', import.meta.url).href;
 
 // Worker threads do not inherit the test runner's TypeScript support, so each worker
-// registers tsx before it imports the device file.
+// registers tsx before it imports the device file. The promise chain, unlike top-level
+// await, also runs where Node compiles eval code as CommonJS. A failed import rejects
+// unhandled, which ends the worker with an 'error' event.
 const BOOTSTRAP = `
-const { register } = await import('tsx/esm/api');
-register();
-await import(${JSON.stringify(WORKER_FILE)});
+import('tsx/esm/api').then(({ register }) => {
+  register();
+  return import(${JSON.stringify(WORKER_FILE)});
+});
 `;
 
 /** Starts one worker per rank, connected pairwise by MessageChannels, and returns their results by rank. */
