@@ -188,7 +188,7 @@ describe('optimizer behaviour', () => {
   test('SGD loadStateDict rejects an unknown parameter', () => {
     const optimizer = new SGD(new Map([['weight', Tensor.zeros([2], true)]]), { learningRate: 0.1, momentum: 0.9 });
     expect(() => optimizer.loadStateDict({ 'bias.momentum_buffer': new Float32Array(2) })).toThrow(
-      'SGD: state key "bias.momentum_buffer" does not name a momentum buffer of a known parameter; expected "<parameter>.momentum_buffer".',
+      'SGD: state key "bias.momentum_buffer" does not name a momentum buffer of a known parameter; expected "<parameter>.momentum_buffer" from an optimizer over the same parameters.',
     );
   });
 

@@ -25,7 +25,7 @@ interface AdamSlot {
 /**
  * Adam with bias correction, following torch.optim.Adam with amsgrad off.
  * Each step computes g ← grad + weightDecay·p, m ← β₁m + (1 − β₁)g and
- * v ← β₂v + (1 − β₂)g², then p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
+ * v ← β₂v + (1 − β₂)g². It then sets p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
  */
 export class Adam implements Optimizer {
   readonly parameters: ReadonlyMap<string, Tensor>;
@@ -46,7 +46,7 @@ export class Adam implements Optimizer {
     this.weightDecay = checkHyperparameter(this.optimizerName, 'weightDecay', options.weightDecay ?? 0, 0);
   }
 
-  /** Name used in error messages; subclasses override it. */
+  /** Optimizer name in error messages, which a subclass overrides. */
   protected get optimizerName(): string {
     return 'Adam';
   }
@@ -106,7 +106,7 @@ export class Adam implements Optimizer {
       const field = key.slice(key.lastIndexOf('.') + 1);
       const parameter = this.parameters.get(name);
       if (parameter === undefined || !['step', 'exp_avg', 'exp_avg_sq'].includes(field)) {
-        throw new Error(`${this.optimizerName}: state key "${key}" is not "<parameter>.step", ".exp_avg" or ".exp_avg_sq" of a known parameter.`);
+        throw new Error(`${this.optimizerName}: state key "${key}" is not "<parameter>.step", ".exp_avg" or ".exp_avg_sq" of a known parameter; load a state saved by an optimizer over the same parameters.`);
       }
       if (slots.has(name)) continue;
 

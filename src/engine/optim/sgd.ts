@@ -77,7 +77,7 @@ export class SGD implements Optimizer {
       const name = key.endsWith('.momentum_buffer') ? key.slice(0, -'.momentum_buffer'.length) : null;
       const parameter = name === null ? undefined : this.parameters.get(name);
       if (name === null || parameter === undefined) {
-        throw new Error(`SGD: state key "${key}" does not name a momentum buffer of a known parameter; expected "<parameter>.momentum_buffer".`);
+        throw new Error(`SGD: state key "${key}" does not name a momentum buffer of a known parameter; expected "<parameter>.momentum_buffer" from an optimizer over the same parameters.`);
       }
       const buffer = new Float32Array(parameter.numel);
       loadBuffer('SGD', key, state[key], buffer);
