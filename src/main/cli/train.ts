@@ -4,6 +4,7 @@ import type { ProjectFile } from '../../shared/project';
 import type { DeviceLauncher } from '../devices/launcher';
 import { readProjectFile } from '../services/projectFiles';
 import { createServices } from '../services/services';
+import { validateRunProject } from '../services/runValidation';
 import { formatEpochLine } from '../trainer/progressLog';
 import { parseCommandArgs, parseIntegerFlag } from './args';
 import type { CliOutput } from './output';
@@ -54,9 +55,11 @@ export async function runTrain(argv: string[], output: CliOutput, launcher: Devi
   }
 
   const { result } = readProjectFile(options.path);
-  if (!result.ok) {
-    output.stderr(`${options.path}: ${result.issues.length} issue${result.issues.length === 1 ? '' : 's'}, so training did not start\n`);
-    for (const issue of result.issues) output.stderr(`  ${formatIssueLine(issue)}\n`);
+  // The trainer checks again before launching; checking here reports the issues once, without log lines.
+  const issues = result.ok ? validateRunProject(result.project) : result.issues;
+  if (!result.ok || issues.length > 0) {
+    output.stderr(`${options.path}: ${issues.length} issue${issues.length === 1 ? '' : 's'}, so training did not start\n`);
+    for (const issue of issues) output.stderr(`  ${formatIssueLine(issue)}\n`);
     return EXIT_FAILURE;
   }
   const project: ProjectFile = {

@@ -11,7 +11,9 @@ export function formatIssueLine(issue: ProjectIssue): string {
   const location: string[] = [];
   if (issue.nodeId !== undefined) location.push(`node ${issue.nodeId}`);
   if (issue.port !== undefined) location.push(`port ${issue.port}`);
-  const where = [issue.path, location.length > 0 ? `(${location.join(', ')})` : undefined].filter((part) => part !== undefined);
+  // Field messages often start with their own path already; it is not repeated.
+  const path = issue.path !== undefined && !issue.message.startsWith(issue.path) ? issue.path : undefined;
+  const where = [path, location.length > 0 ? `(${location.join(', ')})` : undefined].filter((part) => part !== undefined);
   return where.length === 0 ? issue.message : `${where.join(' ')}: ${issue.message}`;
 }
 

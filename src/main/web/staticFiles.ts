@@ -56,7 +56,9 @@ export function serveStatic(root: string, request: IncomingMessage, response: Se
     return;
   }
 
-  const urlPath = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+  // The raw path, not `new URL(...).pathname`: URL parsing would quietly resolve `..`
+  // segments, and a request that tries to climb out deserves a clear rejection.
+  const urlPath = (request.url ?? '/').split(/[?#]/)[0];
   const filePath = resolveStaticPath(root, urlPath);
   if (filePath === null) {
     sendText(response, 400, `Invalid path ${urlPath}.`);
