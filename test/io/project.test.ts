@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createEmptyProject, migrateProject, parseProject, serializeProject } from '../../src/engine/io/project';
 import type { ProjectFile, ProjectIssue } from '../../src/shared/project';
 import type { ParseProjectResult } from '../../src/shared/api';
+import type { EditableProject } from './editableProject';
 
 const examplesFolder = new URL('../../resources/examples/', import.meta.url);
 const exampleNames = readdirSync(examplesFolder).filter((name) => name.endsWith('.json'));
@@ -11,12 +12,12 @@ function readExampleText(name: string): string {
   return readFileSync(new URL(name, examplesFolder), 'utf8');
 }
 
-function validDocument(): Record<string, unknown> {
-  return JSON.parse(readExampleText('mnist-mlp.json')) as Record<string, unknown>;
+function validDocument(): EditableProject {
+  return JSON.parse(readExampleText('mnist-mlp.json')) as EditableProject;
 }
 
 /** Parses `document` after `edit` changed it, and returns the issues of the failed parse. */
-function issuesAfter(edit: (document: Record<string, any>) => void): ProjectIssue[] {
+function issuesAfter(edit: (document: EditableProject) => void): ProjectIssue[] {
   const document = validDocument();
   edit(document);
   const result = parseProject(JSON.stringify(document), 'edited.json');
@@ -186,7 +187,7 @@ describe('parseProject reports', () => {
 
   it('a missing training section', () => {
     const issue = issuesAfter((document) => {
-      delete document.training;
+      Reflect.deleteProperty(document, 'training');
     })[0];
     expect(issue.message).toBe('training: missing; it must be an object.');
   });
@@ -243,7 +244,7 @@ describe('parseProject reports', () => {
 
   it('edges that are not a list', () => {
     const issue = issuesAfter((document) => {
-      document.graph.edges = {};
+      (document.graph as Record<string, unknown>).edges = {};
     })[0];
     expect(issue.message).toBe('graph.edges: must be a list, got an object.');
   });
@@ -260,7 +261,7 @@ describe('parseProject reports', () => {
 });
 
 describe('parseProject warnings', () => {
-  function warningsAfter(edit: (document: Record<string, any>) => void): ProjectIssue[] {
+  function warningsAfter(edit: (document: EditableProject) => void): ProjectIssue[] {
     const document = validDocument();
     edit(document);
     const result = parseProject(JSON.stringify(document), 'edited.json');

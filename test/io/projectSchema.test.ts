@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createEmptyProject, parseProject, serializeProject } from '../../src/engine/io/project';
+import type { EditableProject } from './editableProject';
 import { checkAgainstSchema } from './schemaCheck';
 
 const schema = JSON.parse(readFileSync(new URL('../../resources/schema/project.schema.json', import.meta.url), 'utf8')) as Record<
@@ -10,8 +11,8 @@ const schema = JSON.parse(readFileSync(new URL('../../resources/schema/project.s
 const examplesFolder = new URL('../../resources/examples/', import.meta.url);
 const exampleNames = readdirSync(examplesFolder).filter((name) => name.endsWith('.json'));
 
-function example(name: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(name, examplesFolder), 'utf8')) as Record<string, any>;
+function example(name: string): EditableProject {
+  return JSON.parse(readFileSync(new URL(name, examplesFolder), 'utf8')) as EditableProject;
 }
 
 describe('project schema', () => {
@@ -31,7 +32,7 @@ describe('project schema', () => {
 });
 
 /** Edits that break a field rule: the schema and parseProject must both reject each one. */
-const invalidEdits: Array<{ name: string; edit: (document: Record<string, any>) => void }> = [
+const invalidEdits: Array<{ name: string; edit: (document: EditableProject) => void }> = [
   { name: 'a wrong format', edit: (d) => (d.format = 'other') },
   { name: 'a newer version', edit: (d) => (d.version = 2) },
   { name: 'a missing name', edit: (d) => delete d.name },
@@ -47,10 +48,10 @@ const invalidEdits: Array<{ name: string; edit: (document: Record<string, any>) 
   { name: 'an unknown dataset', edit: (d) => (d.dataset.id = 'imagenet') },
   { name: 'a negative test limit', edit: (d) => (d.dataset.testLimit = -1) },
   { name: 'a node with an empty id', edit: (d) => (d.graph.nodes[0].id = '') },
-  { name: 'a node without a position', edit: (d) => delete d.graph.nodes[0].position },
+  { name: 'a node without a position', edit: (d) => Reflect.deleteProperty(d.graph.nodes[0], 'position') },
   { name: 'a list parameter', edit: (d) => (d.graph.nodes[1].params.units = [128]) },
   { name: 'an edge without a source', edit: (d) => delete d.graph.edges[0].source },
-  { name: 'nodes that are not a list', edit: (d) => (d.graph.nodes = 'input') },
+  { name: 'nodes that are not a list', edit: (d) => ((d.graph as Record<string, unknown>).nodes = 'input') },
 ];
 
 describe.each(invalidEdits)('schema and parseProject both reject $name', ({ edit }) => {
