@@ -40,6 +40,10 @@ describe('shardAlong', () => {
     expect(() => shardAlong(arange(6), [2, 3], 2, 1, 0)).toThrow('Invalid axis 2 for shape [2, 3]: use an integer from -2 to 1.');
   });
 
+  it('rejects a shape with a fractional dimension', () => {
+    expect(() => shardAlong(arange(5), [2.5, 2], 0, 1, 0)).toThrow('Invalid shape [2.5, 2]: every dimension must be a non-negative integer.');
+  });
+
   it('rejects a shard index outside the part count', () => {
     expect(() => shardAlong(arange(6), [2, 3], 0, 2, 2)).toThrow('shardAlong got shard index 2: use an integer from 0 to 1.');
   });

@@ -95,6 +95,9 @@ interface AxisLayout {
 }
 
 function axisLayout(shape: Shape, axis: number, parts: number): AxisLayout {
+  if (!shape.every((dim) => Number.isInteger(dim) && dim >= 0)) {
+    throw new Error(`Invalid shape ${formatShape(shape)}: every dimension must be a non-negative integer.`);
+  }
   const resolvedAxis = resolveAxis(shape, axis);
   const dim = shape[resolvedAxis];
   if (dim % parts !== 0) {
