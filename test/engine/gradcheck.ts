@@ -12,7 +12,10 @@ import { noGrad, Tensor } from '../../src/engine/tensor/tensor';
 import { Rng } from '../../src/engine/tensor/random';
 
 export interface GradcheckOptions {
-  /** Perturbation of each input element. float32 needs a large one: 1e-2 keeps rounding noise near 1e-5. */
+  /**
+   * Perturbation of each input element. float32 needs a large one, because the
+   * objective's rounding error is divided by it; 1e-2 is the default.
+   */
   step?: number;
   absoluteTolerance?: number;
   relativeTolerance?: number;

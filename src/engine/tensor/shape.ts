@@ -78,8 +78,8 @@ export function forEachBroadcastRow(
     visit(0, 0, aCount === total ? 1 : 0, 0, bCount === total ? 1 : 0, total);
     return;
   }
-  const rank = outShape.length;
 
+  const rank = outShape.length;
   const aStrides = broadcastStrides(aShape, outShape);
   const bStrides = broadcastStrides(bShape, outShape);
   const rowLength = outShape[rank - 1];
