@@ -44,6 +44,7 @@ test('MNIST MLP built by drag and drop validates', async () => {
     await page.getByTestId(`param-${nodeId}-units`).fill(units);
     await expect(node(page, nodeId)).toContainText(`units ${units}`);
   }
+  // Leave loss1 selected: the device reports the selected node's activations while training.
   await selectNode(page, 'loss1');
   await expect(page.getByTestId('param-loss1-kind')).toHaveValue('cross-entropy');
 
@@ -87,10 +88,22 @@ test('training on a subset beats chance by far', async () => {
   await expect(page.getByTestId('run-error')).toHaveCount(0);
 });
 
-test('activation view draws the digit and class probabilities', async () => {
+test('activation view shows the probed node after training', async () => {
+  // loss1 was selected while training, so the device reported it up to the end of the run.
+  await expect(page.getByTestId('inspector-node-id')).toHaveText('loss1');
+  const bars = page.getByTestId('activation-probabilities');
+  await expect(bars).toBeVisible({ timeout: 20_000 });
+  await expect(bars).toHaveAttribute('data-bar-count', '10');
+});
+
+test('activation view draws each node while stepping', async () => {
+  await page.getByTestId('run-step').click();
+  await expect(page.getByTestId('run-state')).toHaveText('paused', { timeout: 30_000 });
+
   await selectNode(page, 'input1');
-  await expect(page.getByTestId('activation-image')).toBeVisible({ timeout: 20_000 });
-  await expect(page.getByTestId('activation-image')).toHaveAttribute('width', '28');
+  const image = page.getByTestId('activation-image');
+  await expect(image).toBeVisible({ timeout: 20_000 });
+  await expect(image).toHaveAttribute('width', '28');
 
   await selectNode(page, 'loss1');
   const bars = page.getByTestId('activation-probabilities');
@@ -99,9 +112,12 @@ test('activation view draws the digit and class probabilities', async () => {
 
   await page.getByTestId('sample-next').click();
   await expect(page.getByTestId('sample-index')).toHaveValue('1');
-  await expect(bars).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('activation-content')).toBeVisible({ timeout: 20_000 });
 
   await selectNode(page, 'dense1');
   await expect(page.getByTestId('activation-heatmap')).toBeVisible({ timeout: 20_000 });
   await expect(page.getByTestId('weight-histogram')).toBeVisible();
+
+  await page.getByTestId('run-stop').click();
+  await expect(page.getByTestId('run-state')).toHaveText('stopped', { timeout: 30_000 });
 });
