@@ -25,6 +25,12 @@ function issuesAfter(edit: (document: EditableProject) => void): ProjectIssue[] 
   return result.ok ? [] : result.issues;
 }
 
+/** Returns the project of a successful parse, failing the test with the issues otherwise. */
+function parsedProject(result: ParseProjectResult): ProjectFile {
+  if (!result.ok) throw new Error(`expected a successful parse, got: ${result.issues.map((issue) => issue.message).join('; ')}`);
+  return result.project;
+}
+
 function onlyIssue(result: ParseProjectResult): ProjectIssue {
   expect(result.ok).toBe(false);
   if (result.ok) throw new Error('expected a failed parse');
@@ -309,15 +315,15 @@ describe('parseProject leniency', () => {
   it('accepts a node without params', () => {
     const document = validDocument() as { graph: { nodes: Array<Record<string, unknown>> } };
     delete document.graph.nodes[2].params;
-    const result = parseProject(JSON.stringify(document), 'no-params.json');
-    expect(result.ok && result.project.graph.nodes[2].params).toEqual({});
+    const project = parsedProject(parseProject(JSON.stringify(document), 'no-params.json'));
+    expect(project.graph.nodes[2].params).toEqual({});
   });
 
   it('keeps dataset limits', () => {
     const document = validDocument() as { dataset: Record<string, unknown> };
     document.dataset.trainLimit = 1000;
-    const result = parseProject(JSON.stringify(document), 'limits.json');
-    expect(result.ok && result.project.dataset).toEqual({ id: 'mnist', trainLimit: 1000 });
+    const project = parsedProject(parseProject(JSON.stringify(document), 'limits.json'));
+    expect(project.dataset).toEqual({ id: 'mnist', trainLimit: 1000 });
   });
 });
 
@@ -359,8 +365,7 @@ describe('serializeProject', () => {
   });
 
   it('round-trips through parseProject', () => {
-    const result = parseProject(serializeProject(project), 'sketch.json');
-    expect(result.ok && result.project).toEqual(project);
+    expect(parsedProject(parseProject(serializeProject(project), 'sketch.json'))).toEqual(project);
   });
 });
 
@@ -374,7 +379,8 @@ describe('createEmptyProject', () => {
 
   it('parses with warnings that ask for an Input and a Loss', () => {
     const result = parseProject(serializeProject(createEmptyProject()), 'new.json');
-    expect(result.ok && result.warnings.map((warning) => warning.message)).toEqual([
+    if (!result.ok) throw new Error('an empty project must parse');
+    expect(result.warnings.map((warning) => warning.message)).toEqual([
       'The graph has no Input node; add one from the palette and connect its features to the first layer.',
       'The graph has no Loss node; add one from the palette and connect the last layer and the labels to it.',
     ]);

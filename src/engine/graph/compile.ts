@@ -141,8 +141,11 @@ export function compileGraph(
   };
 }
 
+/** Orders ids by UTF-16 code units, the same on every machine, unlike `localeCompare`. */
 function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }
 
 function inputShapesOf(nodeId: string, analysis: GraphAnalysis): Record<string, SymbolicShape> {
@@ -178,7 +181,7 @@ function checkBatch(features: Tensor, labels: Int32Array, dataset: DatasetShapes
     throw new Error(`The batch has ${features.shape[0]} samples but ${labels.length} labels; pass one label per sample.`);
   }
   for (const label of labels) {
-    if (!Number.isInteger(label) || label < 0 || label >= dataset.classCount) {
+    if (label < 0 || label >= dataset.classCount) {
       throw new Error(`Label ${label} is outside the dataset's classes 0 to ${dataset.classCount - 1}.`);
     }
   }

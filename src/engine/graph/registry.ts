@@ -91,10 +91,10 @@ export function checkParamValue(param: ParamSpec, value: unknown): string | null
     case 'int':
     case 'float': {
       const range = `from ${param.min} to ${param.max}`;
-      const wanted = param.kind === 'int' ? `an integer ${range}` : `a number ${range}`;
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `must be ${wanted}, got ${describeValue(value)}.`;
-      if (param.kind === 'int' && !Number.isInteger(value)) return `must be ${wanted}, got ${value}.`;
-      if (value < param.min || value > param.max) return `must be ${wanted}, got ${value}.`;
+      const expected = param.kind === 'int' ? `an integer ${range}` : `a number ${range}`;
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `must be ${expected}, got ${describeValue(value)}.`;
+      if (param.kind === 'int' && !Number.isInteger(value)) return `must be ${expected}, got ${value}.`;
+      if (value < param.min || value > param.max) return `must be ${expected}, got ${value}.`;
       return null;
     }
     case 'enum': {

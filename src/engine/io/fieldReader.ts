@@ -30,7 +30,7 @@ export interface NumberRule {
   below?: number;
   max?: number;
   /** The rule in words for the message, such as `a positive integer`. */
-  wanted: string;
+  expected: string;
 }
 
 export class FieldReader {
@@ -55,7 +55,7 @@ export class FieldReader {
     return undefined;
   }
 
-  /** A non-empty string. */
+  /** Reads a non-empty string. */
   text(value: unknown, path: string): string | undefined {
     if (value === undefined) return this.missing(path, 'a non-empty text');
     if (typeof value === 'string' && value.length > 0) return value;
@@ -64,7 +64,7 @@ export class FieldReader {
   }
 
   number(value: unknown, path: string, rule: NumberRule): number | undefined {
-    if (value === undefined) return this.missing(path, rule.wanted);
+    if (value === undefined) return this.missing(path, rule.expected);
     const valid =
       typeof value === 'number' &&
       Number.isFinite(value) &&
@@ -74,15 +74,15 @@ export class FieldReader {
       (rule.above === undefined || value > rule.above) &&
       (rule.below === undefined || value < rule.below);
     if (valid) return value;
-    this.report(path, `must be ${rule.wanted}, got ${describeJsonValue(value)}.`);
+    this.report(path, `must be ${rule.expected}, got ${describeJsonValue(value)}.`);
     return undefined;
   }
 
   choice<T extends string>(value: unknown, path: string, options: readonly T[]): T | undefined {
-    const wanted = `one of ${options.map((option) => JSON.stringify(option)).join(', ')}`;
-    if (value === undefined) return this.missing(path, wanted);
+    const expected = `one of ${options.map((option) => JSON.stringify(option)).join(', ')}`;
+    if (value === undefined) return this.missing(path, expected);
     if (typeof value === 'string' && (options as readonly string[]).includes(value)) return value as T;
-    this.report(path, `must be ${wanted}, got ${describeJsonValue(value)}.`);
+    this.report(path, `must be ${expected}, got ${describeJsonValue(value)}.`);
     return undefined;
   }
 
@@ -95,8 +95,8 @@ export class FieldReader {
     }
   }
 
-  private missing(path: string, wanted: string): undefined {
-    this.report(path, `missing; it must be ${wanted}.`);
+  private missing(path: string, expected: string): undefined {
+    this.report(path, `missing; it must be ${expected}.`);
     return undefined;
   }
 }

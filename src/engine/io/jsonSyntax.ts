@@ -12,7 +12,7 @@ export interface JsonSyntaxError {
   column: number;
   /** True when the text ends inside a value, as a file cut off while writing does. */
   truncated: boolean;
-  /** What was expected and what was found, without the position. */
+  /** Description of the expected and the found token, without the position. */
   reason: string;
 }
 

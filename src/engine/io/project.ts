@@ -32,8 +32,8 @@ const MAX_SEED = 0xffffffff;
  * Parses a project file's text. `location` (a path or file name) appears in
  * file-level messages. Problems with the file or its fields make the result
  * `ok: false` with every issue found. Graph problems (an unconnected port, a shape
- * mismatch) come back as warnings with the project, because an unfinished graph
- * is a normal thing to save and reopen; a run must still pass `validateGraph`.
+ * mismatch) come back as warnings with the project, because users save and reopen
+ * unfinished graphs. A run must still pass `validateGraph`.
  */
 export function parseProject(text: string, location: string): ParseProjectResult {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
@@ -128,7 +128,7 @@ function readDataset(value: unknown, reader: FieldReader): DatasetRef | undefine
   }
 
   const dataset: Partial<DatasetRef> = { id };
-  const limitRule = { integer: true, min: 0, wanted: 'a non-negative integer (0 for all samples)' };
+  const limitRule = { integer: true, min: 0, expected: 'a non-negative integer (0 for all samples)' };
   let valid = id !== undefined;
   for (const field of ['trainLimit', 'testLimit'] as const) {
     if (object[field] === undefined) continue;
@@ -145,12 +145,12 @@ function readTraining(value: unknown, reader: FieldReader): TrainingSettings | u
   reader.warnUnknownFields(object, 'training', Object.keys(DEFAULT_TRAINING));
 
   const training = {
-    epochs: reader.number(object.epochs, 'training.epochs', { integer: true, min: 1, wanted: 'a positive integer' }),
-    batchSize: reader.number(object.batchSize, 'training.batchSize', { integer: true, min: 1, wanted: 'a positive integer' }),
-    learningRate: reader.number(object.learningRate, 'training.learningRate', { above: 0, wanted: 'a positive number' }),
+    epochs: reader.number(object.epochs, 'training.epochs', { integer: true, min: 1, expected: 'a positive integer' }),
+    batchSize: reader.number(object.batchSize, 'training.batchSize', { integer: true, min: 1, expected: 'a positive integer' }),
+    learningRate: reader.number(object.learningRate, 'training.learningRate', { above: 0, expected: 'a positive number' }),
     optimizer: reader.choice(object.optimizer, 'training.optimizer', ['sgd', 'adam'] as const),
-    momentum: reader.number(object.momentum, 'training.momentum', { min: 0, below: 1, wanted: 'a number from 0 up to but not including 1' }),
-    seed: reader.number(object.seed, 'training.seed', { integer: true, min: 0, max: MAX_SEED, wanted: `an integer from 0 to ${MAX_SEED}` }),
+    momentum: reader.number(object.momentum, 'training.momentum', { min: 0, below: 1, expected: 'a number from 0 up to but not including 1' }),
+    seed: reader.number(object.seed, 'training.seed', { integer: true, min: 0, max: MAX_SEED, expected: `an integer from 0 to ${MAX_SEED}` }),
   };
   return Object.values(training).every((field) => field !== undefined) ? (training as TrainingSettings) : undefined;
 }
@@ -177,7 +177,7 @@ function readNode(value: unknown, path: string, reader: FieldReader): GraphNode 
   const id = reader.text(object.id, `${path}.id`);
   const type = reader.text(object.type, `${path}.type`);
   const position = reader.object(object.position, `${path}.position`);
-  const coordinate = { wanted: 'a finite number' };
+  const coordinate = { expected: 'a finite number' };
   const x = position === undefined ? undefined : reader.number(position.x, `${path}.position.x`, coordinate);
   const y = position === undefined ? undefined : reader.number(position.y, `${path}.position.y`, coordinate);
 
