@@ -4,14 +4,16 @@ import { setLogSink } from '../../src/main/log';
 import { Trainer } from '../../src/main/trainer/trainer';
 import type { RunEvent } from '../../src/shared/api';
 import type { ProjectFile } from '../../src/shared/project';
-import { realDeviceEntry, recordEvents, waitForEvent, waitUntil, xorProject } from './helpers';
+import { isProcessAlive, realDeviceEntry, recordEvents, recordingLauncher, waitForEvent, waitUntil, xorProject } from './helpers';
 
 const trainers: Trainer[] = [];
 let restoreSink: (() => void) | null = null;
 
+const launcher = recordingLauncher(createNodeLauncher(realDeviceEntry));
+
 function makeTrainer(): Trainer {
   restoreSink ??= setLogSink(() => {});
-  const trainer = new Trainer({ launcher: createNodeLauncher(realDeviceEntry), validate: () => [], snapshotIntervalMs: 50 });
+  const trainer = new Trainer({ launcher, validate: () => [], snapshotIntervalMs: 50 });
   trainers.push(trainer);
   return trainer;
 }
@@ -114,5 +116,21 @@ describe('device process', () => {
     expect(error.nodeId).toBe('fc2');
     expect(error.message).toContain('fc2');
     await waitUntil(() => trainer.status().state === 'idle', 5000, 'idle state');
+  });
+
+  it('ends the run when the device is killed mid-run', async () => {
+    const trainer = makeTrainer();
+    const stepped = waitForEvent(trainer, 'step');
+    trainer.start(xorProject({ epochs: 10_000 }));
+    await stepped;
+    const pid = launcher.handles[launcher.handles.length - 1].pid!;
+    const failed = waitForEvent(trainer, 'error');
+
+    process.kill(pid, 'SIGKILL');
+
+    const error = await failed;
+    expect(error.message).toContain(`Device 0 (pid ${pid}) was killed by SIGKILL`);
+    expect(trainer.status()).toEqual({ state: 'idle', runId: null });
+    expect(isProcessAlive(pid)).toBe(false);
   });
 });

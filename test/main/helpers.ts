@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import type { RunEvent, Unsubscribe } from '../../src/shared/api';
 import { DEFAULT_TRAINING, PROJECT_FORMAT, PROJECT_VERSION, type ProjectFile } from '../../src/shared/project';
+import type { DeviceHandle, DeviceLauncher } from '../../src/main/devices/launcher';
 import type { DeviceEntry } from '../../src/main/devices/nodeLauncher';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -93,4 +94,18 @@ export async function waitUntil(condition: () => boolean, timeoutMs = 10_000, wh
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Wraps a launcher to keep every device handle it hands out, so tests can reach the device pids. */
+export function recordingLauncher(inner: DeviceLauncher): DeviceLauncher & { handles: DeviceHandle[] } {
+  const handles: DeviceHandle[] = [];
+  return {
+    handles,
+    launch: (deviceIndex) => {
+      const handle = inner.launch(deviceIndex);
+      handles.push(handle);
+      return handle;
+    },
+    killAll: () => inner.killAll(),
+  };
 }

@@ -1,24 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceHandle, DeviceLauncher } from '../../src/main/devices/launcher';
 import { createNodeLauncher } from '../../src/main/devices/nodeLauncher';
 import { RunStateError, RunValidationError, Trainer } from '../../src/main/trainer/trainer';
 import { setLogSink } from '../../src/main/log';
 import type { ProjectFile, ProjectIssue } from '../../src/shared/project';
-import { fakeDeviceEntry, isProcessAlive, recordEvents, waitForEvent, waitUntil, xorProject } from './helpers';
-
-/** Wraps a launcher to keep every device handle it hands out. */
-function recordingLauncher(inner: DeviceLauncher): DeviceLauncher & { handles: DeviceHandle[] } {
-  const handles: DeviceHandle[] = [];
-  return {
-    handles,
-    launch: (deviceIndex) => {
-      const handle = inner.launch(deviceIndex);
-      handles.push(handle);
-      return handle;
-    },
-    killAll: () => inner.killAll(),
-  };
-}
+import { fakeDeviceEntry, isProcessAlive, recordEvents, recordingLauncher, waitForEvent, waitUntil, xorProject } from './helpers';
 
 const logLines: string[] = [];
 let restoreSink: (() => void) | null = null;

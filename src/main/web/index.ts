@@ -43,7 +43,10 @@ async function main(): Promise<void> {
   }
   const port = parsePort(values.port);
 
-  const rendererRoot = fileURLToPath(new URL('../renderer/', import.meta.url));
+  // Built, this file is out/main/web.js beside out/renderer; run from source under tsx, it
+  // is src/main/web/index.ts and still serves the built renderer, never the source.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const rendererRoot = fileURLToPath(new URL(fromSource ? '../../../out/renderer/' : '../renderer/', import.meta.url));
   if (!existsSync(`${rendererRoot}index.html`)) {
     throw new Error(`The built renderer is missing (${rendererRoot}index.html). Run \`npm run build\` first.`);
   }
