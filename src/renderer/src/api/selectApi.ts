@@ -4,16 +4,19 @@
  */
 
 import type { TensorloomApi, Unsubscribe } from '../../../shared/api';
+import type { MenuCommand } from '../../../shared/ipc';
 import { createWebClient, type ConnectionState } from './webClient';
 
 export interface AppApi {
   api: TensorloomApi;
   /** Reports whether the services can be reached, with a reason when they cannot. */
   onDidChangeConnection(listener: (state: ConnectionState, reason: string | null) => void): Unsubscribe;
+  /** Application-menu commands; only the desktop app has a menu. */
+  onDidMenuCommand(listener: (command: MenuCommand) => void): Unsubscribe;
 }
 
 export function selectApi(host: Window): AppApi {
-  const preloaded = (host as Window & { tensorloom?: TensorloomApi }).tensorloom;
+  const preloaded = host.tensorloom;
   if (preloaded !== undefined) {
     return {
       api: preloaded,
@@ -21,9 +24,14 @@ export function selectApi(host: Window): AppApi {
         listener('open', null);
         return () => undefined;
       },
+      onDidMenuCommand: (listener) => preloaded.onDidMenuCommand(listener),
     };
   }
 
   const client = createWebClient(host.location.href);
-  return { api: client, onDidChangeConnection: (listener) => client.onDidChangeConnection(listener) };
+  return {
+    api: client,
+    onDidChangeConnection: (listener) => client.onDidChangeConnection(listener),
+    onDidMenuCommand: () => () => undefined,
+  };
 }

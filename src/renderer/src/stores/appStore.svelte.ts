@@ -14,6 +14,7 @@ export class AppStore {
   /** The built-in catalog until the services answer with theirs. */
   datasets = $state.raw<readonly DatasetInfo[]>(DATASETS);
   datasetsError = $state<string | null>(null);
+  helpOpen = $state(false);
 
   readonly #appApi: AppApi;
 

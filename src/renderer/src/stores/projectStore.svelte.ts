@@ -21,7 +21,7 @@ export class ProjectStore {
   project = $state.raw<ProjectFile>(createEmptyProject());
   /** File path in Electron, file name in web mode; null until opened or saved. */
   location = $state<string | null>(null);
-  /** Counts whole-project replacements (New, Open), so the canvas knows when to fit the view. */
+  /** Count of whole-project replacements (New, Open); the canvas fits its view to each new project. */
   replaceCount = $state(0);
   /** The project as last opened or saved; the project is dirty when it differs. */
   #savedProject = $state.raw<ProjectFile>(this.project);
