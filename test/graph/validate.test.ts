@@ -58,7 +58,7 @@ describe('validateGraph reports', () => {
   it('an unknown node type', () => {
     const graph = mlpGraph();
     graph.nodes[2] = node('relu1', 'Swish');
-    const issue = issuesOf(graph)[0];
+    const issue = onlyIssue(graph);
     expect(issue.nodeId).toBe('relu1');
     expect(issue.path).toBe('graph.nodes[2].type');
     expect(issue.message).toContain('unknown type "Swish"; known types are Input, Dense, ReLU, Sigmoid, Tanh, Softmax, Loss');
@@ -85,7 +85,7 @@ describe('validateGraph reports', () => {
   it('an edge from a missing node', () => {
     const graph = mlpGraph();
     graph.edges[2] = edge('ghost', 'output', 'fc2', 'input', 'e-ghost');
-    const issue = issuesOf(graph)[0];
+    const issue = onlyIssue(graph);
     expect(issue.nodeId).toBe('fc2');
     expect(issue.port).toBe('input');
     expect(issue.path).toBe('graph.edges[2].source');
@@ -103,11 +103,15 @@ describe('validateGraph reports', () => {
 
   it('an edge from a missing output port', () => {
     const graph = mlpGraph();
-    graph.edges.push(edge('relu1', 'logits', 'fc1', 'input', 'e-bad'));
-    const issue = issuesOf(graph).find((entry) => entry.path === 'graph.edges[5].sourcePort')!;
-    expect(issue.nodeId).toBe('relu1');
+    graph.edges = graph.edges.filter((e) => e.target !== 'fc1');
+    graph.edges.push(edge('input', 'logits', 'fc1', 'input', 'e-bad'));
+    const issue = onlyIssue(graph);
+    expect(issue.nodeId).toBe('input');
     expect(issue.port).toBe('logits');
-    expect(issue.message).toBe('Edge "e-bad" leaves port "logits" of ReLU node "relu1", which has no such output; its outputs are output.');
+    expect(issue.path).toBe('graph.edges[4].sourcePort');
+    expect(issue.message).toBe(
+      'Edge "e-bad" leaves port "logits" of Input node "input", which has no such output; its outputs are features, labels.',
+    );
   });
 
   it('an edge into a missing input port', () => {
@@ -128,6 +132,12 @@ describe('validateGraph reports', () => {
     expect(issue.message).toBe(
       'Dense node "fc2": input port input has two incoming edges ("relu1.output->fc2.input" and "e-second") but takes one; delete one of them.',
     );
+  });
+
+  it('an edge from an unknown node type only once', () => {
+    const graph = mlpGraph();
+    graph.nodes[1] = node('fc1', 'Conv2d');
+    expect(issuesOf(graph).map((issue) => issue.nodeId)).toEqual(['fc1']);
   });
 
   it('an unconnected required input port', () => {

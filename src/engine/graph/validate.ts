@@ -89,9 +89,11 @@ export function analyzeGraph(
   const { incoming, outgoing } = checkEdges(graph.edges, nodes, specs, issues);
   checkNodeCounts(inputNodes, lossNodes, nodePaths, issues);
 
+  // A port with only unusable edges (from a missing or unknown node) is reported through those edges, not as unconnected.
+  const attachedPorts = new Set(graph.edges.map((edge) => portKey(edge.target, edge.targetPort)));
   for (const [nodeId, spec] of specs) {
     for (const port of spec.inputs) {
-      if (!port.required || incoming.get(nodeId)?.has(port.name)) continue;
+      if (!port.required || attachedPorts.has(portKey(nodeId, port.name))) continue;
       issues.push({
         path: nodePaths.get(nodeId),
         nodeId,
@@ -238,6 +240,10 @@ function checkEdges(
   });
 
   return { incoming, outgoing };
+}
+
+function portKey(nodeId: string, port: string): string {
+  return JSON.stringify([nodeId, port]);
 }
 
 function listPorts(ports: readonly { name: string }[]): string {
