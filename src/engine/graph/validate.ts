@@ -88,9 +88,24 @@ export function analyzeGraph(
 
   const { incoming, outgoing } = checkEdges(graph.edges, nodes, specs, issues);
   checkNodeCounts(inputNodes, lossNodes, nodePaths, issues);
+  checkRequiredPorts(graph.edges, specs, nodePaths, issues);
 
+  const order = topologicalOrder(graph.nodes, nodes, specs, outgoing, incoming);
+  if (order.length < specs.size) reportCycles(order, specs, outgoing, nodePaths, issues);
+
+  const { nodeShapes, edgeShapes } = inferShapes(order, { specs, params, invalidParams, incoming, outgoing, nodePaths, dataset }, issues);
+  return { issues, nodeShapes, edgeShapes, order, specs, params, incoming };
+}
+
+/** Reports each required input port that no edge enters. */
+function checkRequiredPorts(
+  edges: readonly GraphEdge[],
+  specs: ReadonlyMap<string, NodeTypeSpec>,
+  nodePaths: ReadonlyMap<string, string>,
+  issues: ProjectIssue[],
+): void {
   // A port with only unusable edges (from a missing or unknown node) is reported through those edges, not as unconnected.
-  const attachedPorts = new Set(graph.edges.map((edge) => portKey(edge.target, edge.targetPort)));
+  const attachedPorts = new Set(edges.map((edge) => portKey(edge.target, edge.targetPort)));
   for (const [nodeId, spec] of specs) {
     for (const port of spec.inputs) {
       if (!port.required || attachedPorts.has(portKey(nodeId, port.name))) continue;
@@ -102,40 +117,68 @@ export function analyzeGraph(
       });
     }
   }
+}
 
-  const order = topologicalOrder(graph.nodes, nodes, specs, outgoing, incoming);
-  if (order.length < specs.size) {
-    const ordered = new Set(order.map((node) => node.id));
-    const remaining = [...specs.keys()].filter((id) => !ordered.has(id));
-    for (const cycle of findCycles(remaining, outgoing)) {
-      issues.push({
-        path: nodePaths.get(cycle[0]),
-        nodeId: cycle[0],
-        message: `Nodes ${[...cycle, cycle[0]].map((id) => `"${id}"`).join(' → ')} form a cycle; data must flow one way from Input to Loss, so delete one of these edges.`,
-      });
-    }
+/** Reports one cycle per group of nodes that the topological order could not place. */
+function reportCycles(
+  order: readonly GraphNode[],
+  specs: ReadonlyMap<string, NodeTypeSpec>,
+  outgoing: ReadonlyMap<string, readonly GraphEdge[]>,
+  nodePaths: ReadonlyMap<string, string>,
+  issues: ProjectIssue[],
+): void {
+  const ordered = new Set(order.map((node) => node.id));
+  const remaining = [...specs.keys()].filter((id) => !ordered.has(id));
+  for (const cycle of findCycles(remaining, outgoing)) {
+    const names = [...cycle, cycle[0]].map((id) => `"${id}"`).join(' → ');
+    issues.push({
+      path: nodePaths.get(cycle[0]),
+      nodeId: cycle[0],
+      message: `Nodes ${names} form a cycle; data must flow one way from Input to Loss, so delete one of these edges.`,
+    });
   }
+}
 
+/** The checked parts of a graph that shape inference reads. */
+interface GraphIndex {
+  specs: ReadonlyMap<string, NodeTypeSpec>;
+  params: ReadonlyMap<string, Record<string, ParamValue>>;
+  invalidParams: ReadonlySet<string>;
+  incoming: ReadonlyMap<string, ReadonlyMap<string, GraphEdge>>;
+  outgoing: ReadonlyMap<string, readonly GraphEdge[]>;
+  nodePaths: ReadonlyMap<string, string>;
+  dataset: DatasetShapes;
+}
+
+/**
+ * Runs each node's shape rule in topological order. A node is skipped when its
+ * parameters are invalid or an input shape is unknown, because that problem is
+ * already reported where it starts.
+ */
+function inferShapes(
+  order: readonly GraphNode[],
+  index: GraphIndex,
+  issues: ProjectIssue[],
+): Pick<GraphValidation, 'nodeShapes' | 'edgeShapes'> {
   const nodeShapes = new Map<string, Record<string, SymbolicShape>>();
   const edgeShapes = new Map<string, SymbolicShape>();
   for (const node of order) {
-    const spec = specs.get(node.id)!;
-    const ports = incoming.get(node.id);
+    const spec = index.specs.get(node.id)!;
+    const ports = index.incoming.get(node.id);
     const inputs: Record<string, SymbolicShape | undefined> = {};
-    let ready = !invalidParams.has(node.id);
+    let ready = !index.invalidParams.has(node.id);
     for (const port of spec.inputs) {
       const edge = ports?.get(port.name);
       const shape = edge === undefined ? undefined : edgeShapes.get(edge.id);
-      // An unknown shape on a connected port comes from a problem upstream, which is reported there.
       if ((edge !== undefined && shape === undefined) || (edge === undefined && port.required)) ready = false;
       inputs[port.name] = shape;
     }
     if (!ready) continue;
 
-    const result = spec.inferShape({ nodeId: node.id, params: params.get(node.id)!, inputs, dataset });
+    const result = spec.inferShape({ nodeId: node.id, params: index.params.get(node.id)!, inputs, dataset: index.dataset });
     if (!result.ok) {
       issues.push({
-        path: nodePaths.get(node.id),
+        path: index.nodePaths.get(node.id),
         nodeId: node.id,
         ...(result.port === undefined ? {} : { port: result.port }),
         message: result.message,
@@ -143,13 +186,12 @@ export function analyzeGraph(
       continue;
     }
     nodeShapes.set(node.id, result.outputs);
-    for (const edge of outgoing.get(node.id) ?? []) {
+    for (const edge of index.outgoing.get(node.id) ?? []) {
       const shape = result.outputs[edge.sourcePort];
       if (shape !== undefined) edgeShapes.set(edge.id, shape);
     }
   }
-
-  return { issues, nodeShapes, edgeShapes, order, specs, params, incoming };
+  return { nodeShapes, edgeShapes };
 }
 
 /**
