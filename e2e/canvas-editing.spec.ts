@@ -1,0 +1,50 @@
+/** Editing the graph on the canvas: delete, undo, redo, and a connection that is rejected. */
+
+import { expect, test } from '@playwright/test';
+import { node, openApp, selectNode } from './app';
+
+test.beforeEach(async ({ page }) => {
+  await openApp(page);
+  await page.getByTestId('project-open-example').click();
+  await expect(node(page, 'relu1')).toBeVisible();
+});
+
+test('delete key removes a node and undo restores it', async ({ page }) => {
+  await selectNode(page, 'relu1');
+  await page.keyboard.press('Delete');
+
+  await expect(node(page, 'relu1')).toHaveCount(0);
+  await expect(page.locator('.svelte-flow__edge')).toHaveCount(5);
+  await expect(page.getByTestId('node-issue-badge-fc2')).toBeVisible();
+
+  await page.keyboard.press('Control+z');
+  await expect(node(page, 'relu1')).toBeVisible();
+  await expect(page.locator('.svelte-flow__edge')).toHaveCount(7);
+  await expect(page.getByTestId('issue-count')).toHaveText('0');
+
+  await page.keyboard.press('Control+Shift+z');
+  await expect(node(page, 'relu1')).toHaveCount(0);
+});
+
+test('delete button removes the selected nodes', async ({ page }) => {
+  await selectNode(page, 'relu2');
+  await page.getByTestId('delete-selection').click();
+
+  await expect(node(page, 'relu2')).toHaveCount(0);
+  await expect(page.getByTestId('delete-selection')).toBeDisabled();
+});
+
+test('node cannot connect to itself', async ({ page }) => {
+  await page.getByTestId('handle-fc2-out-output').dragTo(page.getByTestId('handle-fc2-in-input'));
+
+  await expect(page.getByTestId('canvas-notice')).toContainText('itself');
+  await expect(page.locator('.svelte-flow__edge')).toHaveCount(7);
+});
+
+test('palette double-click adds a node', async ({ page }) => {
+  await page.getByTestId('palette-item-Tanh').dblclick();
+
+  await expect(node(page, 'tanh1')).toBeVisible();
+  await expect(page.getByTestId('inspector-node-id')).toHaveText('tanh1');
+  await expect(page.getByTestId('node-issue-badge-tanh1')).toBeVisible();
+});
