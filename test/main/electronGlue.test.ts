@@ -63,8 +63,15 @@ describe('registerApiHandlers', () => {
 describe('buildMenuTemplate', () => {
   it('has File, Run and Help menus with the required items', () => {
     const menus = buildMenuTemplate('linux', true);
-    const labels = (menu: string) =>
-      menus.find((spec) => spec.label === menu)!.items.flatMap((item) => (item.kind === 'command' ? [item.label] : item.kind === 'role' ? [item.role] : []));
+    const labels = (menu: string): string[] => {
+      const items = menus.find((spec) => spec.label === menu)!.items;
+      const names: string[] = [];
+      for (const item of items) {
+        if (item.kind === 'command') names.push(item.label);
+        if (item.kind === 'role') names.push(item.role);
+      }
+      return names;
+    };
 
     expect(labels('File')).toEqual(['New', 'Open…', 'Save', 'Save As…', 'quit']);
     expect(labels('Run')).toEqual(['Train', 'Pause', 'Step', 'Stop']);

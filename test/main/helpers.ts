@@ -18,7 +18,7 @@ export const realDeviceEntry: DeviceEntry = {
   execArgv: ['--import', 'tsx'],
 };
 
-/** An XOR classifier: Input -> Dense(16) -> ReLU -> Dense(2) -> cross-entropy Loss. */
+/** Builds an XOR classifier project: Input -> Dense(16) -> ReLU -> Dense(2) -> cross-entropy Loss. */
 export function xorProject(overrides: Partial<ProjectFile['training']> = {}): ProjectFile {
   return {
     format: PROJECT_FORMAT,

@@ -23,7 +23,7 @@ function makeServices(dialogHost: DialogHost | null = null): AppServices {
   return services;
 }
 
-/** A dialog host that answers with fixed paths, recording what it was asked. */
+/** Creates a dialog host that returns fixed paths and records each suggested save path. */
 function scriptedDialogs(openPath: string | null, savePath: string | null): DialogHost & { suggested: string[] } {
   const suggested: string[] = [];
   return {
@@ -103,7 +103,8 @@ describe('services', () => {
 
     await expect(services.startRun(project)).rejects.toThrow(/The project is invalid, so the run did not start.*node fc2, port input/);
     const error = events.find((event) => event.kind === 'error');
-    expect(error?.kind === 'error' && error.issues).toEqual([expect.objectContaining({ nodeId: 'fc2', port: 'input' })]);
+    expect(error?.kind).toBe('error');
+    if (error?.kind === 'error') expect(error.issues).toEqual([expect.objectContaining({ nodeId: 'fc2', port: 'input' })]);
     expect(await services.getRunStatus()).toEqual({ state: 'idle', runId: null });
   });
 

@@ -1,4 +1,4 @@
-/** Which URLs the app window may load: its own pages only, never remote content. */
+/** The URL policy of the app window: it loads its own pages only, never remote content. */
 
 /**
  * Returns true when `url` belongs to the app: a file inside the built renderer

@@ -24,7 +24,7 @@ export function parseIntegerFlag(command: string, flag: string, value: string, m
   const trimmed = value.trim();
   const parsed = Number(trimmed);
   if (trimmed === '' || !Number.isSafeInteger(parsed) || parsed < min) {
-    const range = min === 0 ? '0 or more' : min > 0 ? `${min} or more` : 'an integer';
+    const range = min >= 0 ? `${min} or more` : 'any integer';
     throw new UsageError(`Invalid ${flag} ${JSON.stringify(value)}: use a whole number, ${range}.`, `tensorloom ${command} --help`);
   }
   return parsed;

@@ -1,4 +1,4 @@
-/** Where the CLI writes: stdout for results, stderr for progress and messages. */
+/** The CLI's output streams: stdout for results, stderr for progress and messages. */
 export interface CliOutput {
   stdout(text: string): void;
   stderr(text: string): void;

@@ -1,8 +1,8 @@
 /**
  * The device side of the main-to-device link. The same device entry runs as an
- * Electron utility process (messages arrive on `process.parentPort`) or as a Node
- * child process (`process.send` and the `message` event); this adapter hides
- * which one delivered a message.
+ * Electron utility process, where messages arrive on `process.parentPort`, or as a
+ * Node child process with `process.send` and the `message` event. This adapter
+ * hides which one delivered a message.
  */
 
 import type { DeviceToMainMessage, MainToDeviceMessage } from '../../shared/device';
@@ -47,7 +47,7 @@ function electronChannel(parentPort: ElectronParentPort): ParentChannel {
 }
 
 function nodeChannel(): ParentChannel {
-  // Main went away (crashed or was killed): a device without a parent has nobody to report to.
+  // Main has exited or crashed, so no process is left to read this device's reports.
   process.on('disconnect', () => process.exit(0));
 
   const send = (message: DeviceToMainMessage, callback?: () => void): void => {

@@ -1,7 +1,7 @@
 /**
- * Starting device processes. The trainer talks to a device through a
- * `DeviceHandle` and never learns whether it is an Electron utility process or a
- * Node child process; the front door that creates the services picks the launcher.
+ * Launchers for device processes. The trainer talks to a device through a
+ * `DeviceHandle`, so it does not depend on whether the device is an Electron
+ * utility process or a Node child process. The front door picks the launcher.
  */
 
 import type { DeviceToMainMessage, MainToDeviceMessage } from '../../shared/device';
@@ -35,6 +35,6 @@ export interface DeviceLauncher {
 export function describeDeviceExit(deviceIndex: number, pid: number | undefined, exit: DeviceExit): string {
   const processName = pid === undefined ? `Device ${deviceIndex}` : `Device ${deviceIndex} (pid ${pid})`;
   if (exit.error !== undefined) return `${processName} failed: ${exit.error.message}`;
-  const how = exit.signal !== null ? `was killed by ${exit.signal} (exit code ${exit.code ?? 'none'})` : `exited with code ${exit.code}`;
-  return `${processName} ${how} before the run finished. Start the run again; if it repeats, run with TENSORLOOM_LOG=debug and check the device log.`;
+  const cause = exit.signal !== null ? `was killed by ${exit.signal} (exit code ${exit.code ?? 'none'})` : `exited with code ${exit.code}`;
+  return `${processName} ${cause} before the run finished. Start the run again; if it repeats, run with TENSORLOOM_LOG=debug and check the device log.`;
 }

@@ -1,8 +1,7 @@
 /**
- * Reading and writing project files on disk. Saving is atomic: the text goes to a
- * temporary file in the same folder, is flushed with fsync, and then renamed over
- * the target, so a crash or a failed write leaves either the old file or the new
- * one, never a half-written mix.
+ * Reading and writing project files on disk. Saving is atomic. The text goes to a
+ * temporary file in the same folder, is flushed with fsync, and is then renamed
+ * over the target. A crash or a failed write so leaves the old file or the new one.
  */
 
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';

@@ -196,7 +196,7 @@ export class Trainer {
       this.log.info(`run ${run.runId} stopping on request`);
       run.device.send({ type: 'stop' });
       this.setState('stopping');
-      run.stopTimer = setTimeout(() => {
+      run.stopTimer ??= setTimeout(() => {
         this.log.warn(`run ${run.runId}: device 0 did not stop within ${this.options.stopTimeoutMs} ms, killing it`);
         run.device.kill();
       }, this.options.stopTimeoutMs);
@@ -261,6 +261,7 @@ export class Trainer {
         return;
       case 'done':
         run.finished = true;
+        this.killIfStillRunning(run);
         this.log.info(
           `run ${runId} ${message.reason} after ${message.epochs} epochs` +
             (message.testAccuracy === null ? '' : `, test accuracy ${(message.testAccuracy * 100).toFixed(2)}%`),
@@ -269,6 +270,7 @@ export class Trainer {
         return;
       case 'error':
         run.finished = true;
+        this.killIfStillRunning(run);
         this.log.error(`run ${runId} failed on device 0${message.nodeId === undefined ? '' : ` at node ${message.nodeId}`}: ${message.message}`);
         this.emit({ kind: 'error', runId, message: message.message, ...(message.nodeId === undefined ? {} : { nodeId: message.nodeId }) });
         return;
@@ -276,6 +278,15 @@ export class Trainer {
         this.log[message.level](`device 0: ${message.message}`);
         return;
     }
+  }
+
+  // A device exits by itself after its final report; one that hangs instead would keep the run from ending.
+  private killIfStillRunning(run: ActiveRun): void {
+    if (run.stopTimer !== null) return;
+    run.stopTimer = setTimeout(() => {
+      this.log.warn(`run ${run.runId}: device 0 did not exit within ${this.options.stopTimeoutMs} ms of its final report, killing it`);
+      run.device.kill();
+    }, this.options.stopTimeoutMs);
   }
 
   private handleDeviceExit(run: ActiveRun, exit: DeviceExit): void {

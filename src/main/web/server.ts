@@ -138,11 +138,11 @@ function checkUpgrade(request: IncomingMessage, url: URL, port: number): { statu
   return null;
 }
 
-function tokenMatches(given: string | null, expected: string): boolean {
-  if (given === null) return false;
-  const givenBytes = Buffer.from(given);
+function tokenMatches(received: string | null, expected: string): boolean {
+  if (received === null) return false;
+  const receivedBytes = Buffer.from(received);
   const expectedBytes = Buffer.from(expected);
-  return givenBytes.length === expectedBytes.length && timingSafeEqual(givenBytes, expectedBytes);
+  return receivedBytes.length === expectedBytes.length && timingSafeEqual(receivedBytes, expectedBytes);
 }
 
 type CallParse = { ok: true; id: number; method: ApiMethod; args: unknown[] } | { ok: false; id: number; error: string };
