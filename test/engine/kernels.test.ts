@@ -33,7 +33,7 @@ function maxDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): 
   return worst;
 }
 
-// Sizes straddle the 4-row, 4-column and 64 × 256 block edges, plus degenerate ones.
+// Sizes straddle the register tiles and the cache blocks of every kernel, plus degenerate ones.
 const SIZES: Array<[number, number, number]> = [
   [1, 1, 1],
   [3, 5, 2],
@@ -41,6 +41,7 @@ const SIZES: Array<[number, number, number]> = [
   [7, 65, 9],
   [9, 130, 259],
   [16, 3, 300],
+  [5, 600, 70],
   [0, 4, 3],
   [3, 0, 4],
 ];

@@ -11,7 +11,8 @@
  *   C from four rows of B, so every element of B loaded feeds four rows and
  *   every element of C loaded takes four multiply-adds.
  * - `matmulTransposeBInto` computes dot products of contiguous rows, two rows
- *   of A against four rows of B at a time, eight sums in flight.
+ *   of A against four rows of B at a time with eight sums in flight, over
+ *   blocks of B that stay in cache.
  * None of them allocates.
  */
 
@@ -128,71 +129,84 @@ function multiplyBlocked(
   }
 }
 
+/** Rows of B per cache block of `matmulTransposeBInto`: 32 rows × 256 columns is 32 KiB. */
+const TRANSPOSED_ROW_BLOCK = 32;
+/** Columns of A and B (the shared dimension) per cache block of `matmulTransposeBInto`. */
+const TRANSPOSED_K_BLOCK = 256;
+
 /** Computes C = A·Bᵀ with A [m, k], B [n, k], C [m, n], overwriting `out`. */
 export function matmulTransposeBInto(a: Float32Array, b: Float32Array, out: Float32Array, m: number, k: number, n: number): void {
   checkLengths('matmulTransposeBInto', a, m * k, b, n * k, out, m * n);
+  out.fill(0, 0, m * n);
 
-  let i = 0;
-  for (; i + 2 <= m; i += 2) {
-    const a0 = i * k;
-    const a1 = a0 + k;
-    const o0 = i * n;
-    const o1 = o0 + n;
+  for (let j0 = 0; j0 < n; j0 += TRANSPOSED_ROW_BLOCK) {
+    const j1 = Math.min(j0 + TRANSPOSED_ROW_BLOCK, n);
+    for (let p0 = 0; p0 < k; p0 += TRANSPOSED_K_BLOCK) {
+      const p1 = Math.min(p0 + TRANSPOSED_K_BLOCK, k);
 
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const b0 = j * k;
-      const b1 = b0 + k;
-      const b2 = b1 + k;
-      const b3 = b2 + k;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
-      let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-      for (let p = 0; p < k; p++) {
-        const x0 = a[a0 + p];
-        const x1 = a[a1 + p];
-        const y0 = b[b0 + p];
-        const y1 = b[b1 + p];
-        const y2 = b[b2 + p];
-        const y3 = b[b3 + p];
-        s00 += x0 * y0;
-        s01 += x0 * y1;
-        s02 += x0 * y2;
-        s03 += x0 * y3;
-        s10 += x1 * y0;
-        s11 += x1 * y1;
-        s12 += x1 * y2;
-        s13 += x1 * y3;
+      let i = 0;
+      for (; i + 2 <= m; i += 2) {
+        const a0 = i * k;
+        const a1 = a0 + k;
+        const o0 = i * n;
+        const o1 = o0 + n;
+
+        let j = j0;
+        for (; j + 4 <= j1; j += 4) {
+          const b0 = j * k;
+          const b1 = b0 + k;
+          const b2 = b1 + k;
+          const b3 = b2 + k;
+          let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
+          let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+          for (let p = p0; p < p1; p++) {
+            const x0 = a[a0 + p];
+            const x1 = a[a1 + p];
+            const y0 = b[b0 + p];
+            const y1 = b[b1 + p];
+            const y2 = b[b2 + p];
+            const y3 = b[b3 + p];
+            s00 += x0 * y0;
+            s01 += x0 * y1;
+            s02 += x0 * y2;
+            s03 += x0 * y3;
+            s10 += x1 * y0;
+            s11 += x1 * y1;
+            s12 += x1 * y2;
+            s13 += x1 * y3;
+          }
+          out[o0 + j] += s00;
+          out[o0 + j + 1] += s01;
+          out[o0 + j + 2] += s02;
+          out[o0 + j + 3] += s03;
+          out[o1 + j] += s10;
+          out[o1 + j + 1] += s11;
+          out[o1 + j + 2] += s12;
+          out[o1 + j + 3] += s13;
+        }
+        for (; j < j1; j++) {
+          const b0 = j * k;
+          let s0 = 0;
+          let s1 = 0;
+          for (let p = p0; p < p1; p++) {
+            const y = b[b0 + p];
+            s0 += a[a0 + p] * y;
+            s1 += a[a1 + p] * y;
+          }
+          out[o0 + j] += s0;
+          out[o1 + j] += s1;
+        }
       }
-      out[o0 + j] = s00;
-      out[o0 + j + 1] = s01;
-      out[o0 + j + 2] = s02;
-      out[o0 + j + 3] = s03;
-      out[o1 + j] = s10;
-      out[o1 + j + 1] = s11;
-      out[o1 + j + 2] = s12;
-      out[o1 + j + 3] = s13;
-    }
-    for (; j < n; j++) {
-      const b0 = j * k;
-      let s0 = 0;
-      let s1 = 0;
-      for (let p = 0; p < k; p++) {
-        const y = b[b0 + p];
-        s0 += a[a0 + p] * y;
-        s1 += a[a1 + p] * y;
-      }
-      out[o0 + j] = s0;
-      out[o1 + j] = s1;
-    }
-  }
 
-  for (; i < m; i++) {
-    const a0 = i * k;
-    for (let j = 0; j < n; j++) {
-      const b0 = j * k;
-      let s = 0;
-      for (let p = 0; p < k; p++) s += a[a0 + p] * b[b0 + p];
-      out[i * n + j] = s;
+      for (; i < m; i++) {
+        const a0 = i * k;
+        for (let j = j0; j < j1; j++) {
+          const b0 = j * k;
+          let s = 0;
+          for (let p = p0; p < p1; p++) s += a[a0 + p] * b[b0 + p];
+          out[i * n + j] += s;
+        }
+      }
     }
   }
 }
