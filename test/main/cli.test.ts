@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,5 +147,49 @@ describe('tensorloom CLI', () => {
     }
     expect(records[records.length - 1]).toMatchObject({ event: 'done', reason: 'completed', epochs: 3 });
     expect(result.stderr).toMatch(/epoch 1\/3 train loss \d+\.\d{4} test loss \d+\.\d{4} test acc \d+\.\d{2}% \d+ samples\/s \d+\.\d s/);
+  });
+
+  it('stops cleanly on Ctrl+C', async () => {
+    // A detached child leads its own process group, so signalling the group is what
+    // a terminal does on Ctrl+C: the CLI and its device both receive SIGINT.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/main/cli/index.ts'), 'train', validPath, '--epochs', '100000', '--json'], {
+      cwd: repoRoot,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const deadline = Date.now() + 30_000;
+    while (!stdout.includes('"event":"epoch"') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+
+    process.kill(-child.pid!, 'SIGINT');
+
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('Interrupted: stopping the run');
+    expect(stderr).not.toContain('killed by');
+    const last = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(last).toMatchObject({ event: 'done', reason: 'stopped' });
+  });
+
+  it('explains a missing build in bin/tensorloom.js', () => {
+    const copy = join(folder, 'unbuilt');
+    mkdirSync(join(copy, 'bin'), { recursive: true });
+    copyFileSync(join(repoRoot, 'bin/tensorloom.js'), join(copy, 'bin/tensorloom.js'));
+
+    const result = spawnSync(process.execPath, [join(copy, 'bin/tensorloom.js'), '--help'], { encoding: 'utf8' });
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('the command line is not built');
+    expect(result.stderr).toContain('Run "npm run build"');
+  });
+
+  it.skipIf(!existsSync(join(repoRoot, 'out/main/cli.js')))('runs from the built tree', () => {
+    const result = spawnSync(process.execPath, [join(repoRoot, 'bin/tensorloom.js'), 'validate', validPath], { encoding: 'utf8' });
+
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe('valid\n');
   });
 });

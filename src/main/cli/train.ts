@@ -82,9 +82,13 @@ export async function runTrain(argv: string[], output: CliOutput, launcher: Devi
 
   let interrupted = false;
   const onInterrupt = (): void => {
-    if (interrupted) return;
+    if (interrupted) {
+      output.stderr('Interrupted again: killing the device and exiting.\n');
+      services.dispose();
+      process.exit(EXIT_INTERRUPTED);
+    }
     interrupted = true;
-    output.stderr('\nInterrupted: stopping the run.\n');
+    output.stderr('\nInterrupted: stopping the run after the current step (press Ctrl+C again to quit at once).\n');
     services.stopRun().catch(() => services.dispose());
   };
   process.on('SIGINT', onInterrupt);

@@ -42,7 +42,7 @@ export function readMnistDigitsFrom(folder: string): Float32Array[] {
 
 /**
  * Returns the folder of the mnist package's digit files. `resolvePackage` resolves a
- * module specifier to a file path as `require.resolve` does; tests replace it.
+ * module specifier to a file path as `require.resolve` does, and tests replace it.
  */
 export function mnistDigitsFolder(resolvePackage: (specifier: string) => string = createRequire(import.meta.url).resolve): string {
   let packageJson: string;

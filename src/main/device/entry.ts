@@ -77,5 +77,9 @@ channel.onMessage((message) => {
   }
 });
 
+// Ctrl+C in a terminal signals the whole process group. The parent decides how the
+// run ends (it sends `stop`), so the device must not die first and look like a crash.
+process.on('SIGINT', () => log('debug', 'ignored SIGINT: the parent process stops this device'));
+
 process.on('uncaughtException', (error) => finish(errorMessage(error)));
 process.on('unhandledRejection', (reason) => finish(errorMessage(reason)));

@@ -237,8 +237,8 @@ export class Trainer {
           `run ${runId}: device 0 ready, ${message.parameterCount} parameters, ${message.trainCount} training and ` +
             `${message.testCount} test samples, ${message.stepsPerEpoch} steps per epoch`,
         );
-        this.emit({ kind: 'started', runId, totalSteps: message.totalSteps, stepsPerEpoch: message.stepsPerEpoch });
         if (this.state === 'stopping') return;
+        this.emit({ kind: 'started', runId, totalSteps: message.totalSteps, stepsPerEpoch: message.stepsPerEpoch });
         run.device.send({ type: 'start', paused: run.startPaused });
         this.setState(run.startPaused ? 'paused' : 'running');
         for (; run.pendingSteps > 0; run.pendingSteps--) run.device.send({ type: 'step' });
