@@ -1,6 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { noGrad, Tensor } from '../../src/engine/tensor/tensor';
-import { add, matmul, mul, relu, reshape, sum } from '../../src/engine/ops';
+import { add } from '../../src/engine/ops/add';
+import { matmul } from '../../src/engine/ops/matmul';
+import { mul } from '../../src/engine/ops/mul';
+import { relu } from '../../src/engine/ops/relu';
+import { reshape } from '../../src/engine/ops/reshape';
+import { sum } from '../../src/engine/ops/sum';
 import { broadcastShapes, sumToShape } from '../../src/engine/tensor/shape';
 
 describe('autograd through the ops', () => {
@@ -62,5 +67,13 @@ describe('broadcasting helpers', () => {
 
   test('sumToShape reduces to a scalar', () => {
     expect([...sumToShape(Float32Array.of(1, 2, 3, 4), [2, 2], [])]).toEqual([10]);
+  });
+});
+
+describe('ops index', () => {
+  test('ops index re-exports every core op', async () => {
+    const index: Record<string, unknown> = await import('../../src/engine/ops');
+    const core = ['add', 'sub', 'mul', 'div', 'scale', 'sum', 'mean', 'reshape', 'matmul', 'linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'logSoftmax', 'mseLoss', 'softmaxCrossEntropy'];
+    expect(core.filter((name) => typeof index[name] !== 'function')).toEqual([]);
   });
 });

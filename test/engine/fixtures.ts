@@ -6,7 +6,23 @@
 
 import { readFileSync } from 'node:fs';
 import { Tensor } from '../../src/engine/tensor/tensor';
-import * as ops from '../../src/engine/ops';
+import { add } from '../../src/engine/ops/add';
+import { sub } from '../../src/engine/ops/sub';
+import { mul } from '../../src/engine/ops/mul';
+import { div } from '../../src/engine/ops/div';
+import { scale } from '../../src/engine/ops/scale';
+import { sum } from '../../src/engine/ops/sum';
+import { mean } from '../../src/engine/ops/mean';
+import { reshape } from '../../src/engine/ops/reshape';
+import { matmul } from '../../src/engine/ops/matmul';
+import { linear } from '../../src/engine/ops/linear';
+import { relu } from '../../src/engine/ops/relu';
+import { sigmoid } from '../../src/engine/ops/sigmoid';
+import { tanh } from '../../src/engine/ops/tanh';
+import { softmax } from '../../src/engine/ops/softmax';
+import { logSoftmax } from '../../src/engine/ops/logsoftmax';
+import { mseLoss } from '../../src/engine/ops/mse';
+import { softmaxCrossEntropy } from '../../src/engine/ops/crossentropy';
 
 export interface EncodedTensor {
   shape: number[];
@@ -78,23 +94,23 @@ type OpRunner = (inputs: Tensor[], attributes: Attributes) => Tensor;
 
 /** Engine op for each fixture op name, applied to the fixture's inputs and attributes. */
 export const OP_RUNNERS: Record<string, OpRunner> = {
-  matmul: ([a, b]) => ops.matmul(a, b),
-  linear: ([x, weight, bias]) => ops.linear(x, weight, bias),
-  add: ([a, b]) => ops.add(a, b),
-  sub: ([a, b]) => ops.sub(a, b),
-  mul: ([a, b]) => ops.mul(a, b),
-  div: ([a, b]) => ops.div(a, b),
-  scale: ([a], { factor }) => ops.scale(a, factor!),
-  sum: ([a], { axis, keepDims }) => ops.sum(a, axis, keepDims),
-  mean: ([a], { axis, keepDims }) => ops.mean(a, axis, keepDims),
-  reshape: ([a], { shape }) => ops.reshape(a, shape!),
-  relu: ([a]) => ops.relu(a),
-  sigmoid: ([a]) => ops.sigmoid(a),
-  tanh: ([a]) => ops.tanh(a),
-  softmax: ([a], { axis }) => ops.softmax(a, axis),
-  logSoftmax: ([a], { axis }) => ops.logSoftmax(a, axis),
-  mseLoss: ([prediction, target]) => ops.mseLoss(prediction, target),
-  softmaxCrossEntropy: ([logits], { labels }) => ops.softmaxCrossEntropy(logits, Int32Array.from(labels!)),
+  matmul: ([a, b]) => matmul(a, b),
+  linear: ([x, weight, bias]) => linear(x, weight, bias),
+  add: ([a, b]) => add(a, b),
+  sub: ([a, b]) => sub(a, b),
+  mul: ([a, b]) => mul(a, b),
+  div: ([a, b]) => div(a, b),
+  scale: ([a], { factor }) => scale(a, factor!),
+  sum: ([a], { axis, keepDims }) => sum(a, axis, keepDims),
+  mean: ([a], { axis, keepDims }) => mean(a, axis, keepDims),
+  reshape: ([a], { shape }) => reshape(a, shape!),
+  relu: ([a]) => relu(a),
+  sigmoid: ([a]) => sigmoid(a),
+  tanh: ([a]) => tanh(a),
+  softmax: ([a], { axis }) => softmax(a, axis),
+  logSoftmax: ([a], { axis }) => logSoftmax(a, axis),
+  mseLoss: ([prediction, target]) => mseLoss(prediction, target),
+  softmaxCrossEntropy: ([logits], { labels }) => softmaxCrossEntropy(logits, Int32Array.from(labels!)),
 };
 
 /** Returns the largest of |actual − expected| − relativeTolerance·|expected| over all elements; ≤ absoluteTolerance means close. */

@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { Tensor } from '../../src/engine/tensor/tensor';
 import { Rng } from '../../src/engine/tensor/random';
-import { linear, sum, tanh } from '../../src/engine/ops';
+import { linear } from '../../src/engine/ops/linear';
+import { sum } from '../../src/engine/ops/sum';
+import { tanh } from '../../src/engine/ops/tanh';
 import { Module } from '../../src/engine/nn/module';
 import { Linear } from '../../src/engine/nn/linear';
 import { heNormal, heUniform, xavierNormal, xavierUniform, zeros } from '../../src/engine/nn/init';

@@ -1,21 +1,19 @@
 import { describe, expect, test } from 'vitest';
 import { Tensor } from '../../src/engine/tensor/tensor';
-import {
-  add,
-  div,
-  linear,
-  logSoftmax,
-  matmul,
-  mean,
-  mseLoss,
-  mul,
-  reshape,
-  scale,
-  softmax,
-  softmaxCrossEntropy,
-  sub,
-  sum,
-} from '../../src/engine/ops';
+import { add } from '../../src/engine/ops/add';
+import { div } from '../../src/engine/ops/div';
+import { linear } from '../../src/engine/ops/linear';
+import { logSoftmax } from '../../src/engine/ops/logsoftmax';
+import { matmul } from '../../src/engine/ops/matmul';
+import { mean } from '../../src/engine/ops/mean';
+import { mseLoss } from '../../src/engine/ops/mse';
+import { mul } from '../../src/engine/ops/mul';
+import { reshape } from '../../src/engine/ops/reshape';
+import { scale } from '../../src/engine/ops/scale';
+import { softmax } from '../../src/engine/ops/softmax';
+import { softmaxCrossEntropy } from '../../src/engine/ops/crossentropy';
+import { sub } from '../../src/engine/ops/sub';
+import { sum } from '../../src/engine/ops/sum';
 
 const zeros = (...shape: number[]) => Tensor.zeros(shape);
 

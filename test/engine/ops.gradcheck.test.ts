@@ -1,7 +1,16 @@
 import { describe, expect, test } from 'vitest';
 import { Tensor } from '../../src/engine/tensor/tensor';
 import { Rng } from '../../src/engine/tensor/random';
-import { add, linear, matmul, mean, mul, relu, reshape, softmaxCrossEntropy, sum, tanh } from '../../src/engine/ops';
+import { add } from '../../src/engine/ops/add';
+import { linear } from '../../src/engine/ops/linear';
+import { matmul } from '../../src/engine/ops/matmul';
+import { mean } from '../../src/engine/ops/mean';
+import { mul } from '../../src/engine/ops/mul';
+import { relu } from '../../src/engine/ops/relu';
+import { reshape } from '../../src/engine/ops/reshape';
+import { softmaxCrossEntropy } from '../../src/engine/ops/crossentropy';
+import { sum } from '../../src/engine/ops/sum';
+import { tanh } from '../../src/engine/ops/tanh';
 import { decode, loadOpCases, OP_RUNNERS } from './fixtures';
 import { gradientMismatches } from './gradcheck';
 

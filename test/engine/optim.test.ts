@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { Tensor } from '../../src/engine/tensor/tensor';
-import { linear, mseLoss } from '../../src/engine/ops';
+import { linear } from '../../src/engine/ops/linear';
+import { mseLoss } from '../../src/engine/ops/mse';
 import { Adam } from '../../src/engine/optim/adam';
 import { AdamW } from '../../src/engine/optim/adamw';
 import { SGD } from '../../src/engine/optim/sgd';

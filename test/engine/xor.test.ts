@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { noGrad, Tensor } from '../../src/engine/tensor/tensor';
 import { Rng } from '../../src/engine/tensor/random';
-import { softmaxCrossEntropy, tanh } from '../../src/engine/ops';
+import { softmaxCrossEntropy } from '../../src/engine/ops/crossentropy';
+import { tanh } from '../../src/engine/ops/tanh';
 import { Module } from '../../src/engine/nn/module';
 import { Linear } from '../../src/engine/nn/linear';
 import { Adam } from '../../src/engine/optim/adam';
