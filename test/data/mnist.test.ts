@@ -108,6 +108,6 @@ describe('buildMnistDataset', () => {
   it('rejects a pixel that is not a number', () => {
     const digits = tinyDigits(0.5);
     digits[0][0] = Number.NaN;
-    expect(() => buildMnistDataset(digits, 1)).toThrow(/pixels must be in \[0, 1\]/);
+    expect(() => buildMnistDataset(digits, 1)).toThrow(/Pixels must be in \[0, 1\]/);
   });
 });

@@ -85,13 +85,13 @@ describe('compileGraph on the MNIST example', () => {
 
   it('rejects features of the wrong width', () => {
     expect(() => model.predict(randomFeatures(2, 100, 1))).toThrow(
-      'The model expects features of shape [B, 784] but got [2, 100]; pass one row per sample.',
+      'The model expects features of shape [B, 784] but got [2, 100]. Pass one row per sample.',
     );
   });
 
   it('rejects a label count that differs from the batch', () => {
     expect(() => model.forward(randomFeatures(2, 784, 1), new Int32Array(3), 'train')).toThrow(
-      'The batch has 2 samples but 3 labels; pass one label per sample.',
+      'The batch has 2 samples but 3 labels. Pass one label per sample.',
     );
   });
 
@@ -174,7 +174,7 @@ describe('compileGraph on an invalid graph', () => {
     }
     expect(error).toBeInstanceOf(GraphValidationError);
     expect((error as GraphValidationError).issues).toHaveLength(1);
-    expect((error as Error).message).toContain('fix these 1 issue(s):\n- Dense node "fc1", parameter units');
+    expect((error as Error).message).toContain('Fix these 1 issue(s):\n- Dense node "fc1", parameter units');
   });
 });
 

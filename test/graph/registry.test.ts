@@ -97,7 +97,7 @@ describe('resolveParams', () => {
   it('reports an unknown parameter', () => {
     const { issues } = resolveParams(denseNode, { dropout: 0.5 }, 'fc1', 'graph.nodes[1].params');
     expect(issues[0].path).toBe('graph.nodes[1].params.dropout');
-    expect(issues[0].message).toBe('Dense node "fc1", parameter dropout: unknown parameter (it takes units, bias, init); remove it.');
+    expect(issues[0].message).toBe('Dense node "fc1", parameter dropout: unknown parameter (it takes units, bias, init). Remove it.');
   });
 
   it('reports each invalid parameter', () => {

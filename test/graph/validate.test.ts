@@ -61,7 +61,7 @@ describe('validateGraph reports', () => {
     const issue = onlyIssue(graph);
     expect(issue.nodeId).toBe('relu1');
     expect(issue.path).toBe('graph.nodes[2].type');
-    expect(issue.message).toContain('unknown type "Swish"; known types are Input, Dense, ReLU, Sigmoid, Tanh, Softmax, Loss');
+    expect(issue.message).toContain('unknown type "Swish". Known types are Input, Dense, ReLU, Sigmoid, Tanh, Softmax, Loss');
   });
 
   it('a duplicate node id', () => {
@@ -70,7 +70,7 @@ describe('validateGraph reports', () => {
     const issue = onlyIssue(graph);
     expect(issue.nodeId).toBe('fc1');
     expect(issue.path).toBe('graph.nodes[5].id');
-    expect(issue.message).toBe('Two nodes have the id "fc1" (graph.nodes[1] and graph.nodes[5]); give each node its own id.');
+    expect(issue.message).toBe('Two nodes have the id "fc1" (graph.nodes[1] and graph.nodes[5]). Give each node its own id.');
   });
 
   it('a duplicate edge id', () => {
@@ -89,7 +89,7 @@ describe('validateGraph reports', () => {
     expect(issue.nodeId).toBe('fc2');
     expect(issue.port).toBe('input');
     expect(issue.path).toBe('graph.edges[2].source');
-    expect(issue.message).toBe('Edge "e-ghost" starts at node "ghost", which does not exist; delete the edge.');
+    expect(issue.message).toBe('Edge "e-ghost" starts at node "ghost", which does not exist. Delete the edge.');
   });
 
   it('an edge to a missing node', () => {
@@ -98,7 +98,7 @@ describe('validateGraph reports', () => {
     const issue = onlyIssue(graph);
     expect(issue.nodeId).toBe('fc1');
     expect(issue.port).toBe('output');
-    expect(issue.message).toBe('Edge "e-ghost" ends at node "ghost", which does not exist; delete the edge.');
+    expect(issue.message).toBe('Edge "e-ghost" ends at node "ghost", which does not exist. Delete the edge.');
   });
 
   it('an edge from a missing output port', () => {
@@ -110,7 +110,7 @@ describe('validateGraph reports', () => {
     expect(issue.port).toBe('logits');
     expect(issue.path).toBe('graph.edges[4].sourcePort');
     expect(issue.message).toBe(
-      'Edge "e-bad" leaves port "logits" of Input node "input", which has no such output; its outputs are features, labels.',
+      'Edge "e-bad" leaves port "logits" of Input node "input", which has no such output. Its outputs are features, labels.',
     );
   });
 
@@ -120,7 +120,7 @@ describe('validateGraph reports', () => {
     const issue = onlyIssue(graph);
     expect(issue.nodeId).toBe('input');
     expect(issue.port).toBe('features');
-    expect(issue.message).toBe('Edge "e-back" enters port "features" of Input node "input", which has no such input; its inputs are none.');
+    expect(issue.message).toBe('Edge "e-back" enters port "features" of Input node "input", which has no such input. Its inputs are none.');
   });
 
   it('two edges into one input port', () => {
@@ -130,7 +130,7 @@ describe('validateGraph reports', () => {
     expect(issue.nodeId).toBe('fc2');
     expect(issue.port).toBe('input');
     expect(issue.message).toBe(
-      'Dense node "fc2": input port input has two incoming edges ("relu1.output->fc2.input" and "e-second") but takes one; delete one of them.',
+      'Dense node "fc2": input port input has two incoming edges ("relu1.output->fc2.input" and "e-second") but takes one. Delete one of them.',
     );
   });
 
@@ -146,7 +146,7 @@ describe('validateGraph reports', () => {
     const issue = onlyIssue(graph);
     expect(issue.nodeId).toBe('loss');
     expect(issue.port).toBe('target');
-    expect(issue.message).toBe('Loss node "loss": the required input port target is not connected; connect an edge to it.');
+    expect(issue.message).toBe('Loss node "loss": the required input port target is not connected. Connect an edge to it.');
   });
 
   it('a cycle with its nodes', () => {
@@ -158,7 +158,7 @@ describe('validateGraph reports', () => {
     const issue = issuesOf(graph).find((entry) => entry.message.includes('cycle'))!;
     expect(issue.nodeId).toBe('fc1');
     expect(issue.message).toBe(
-      'Nodes "fc1" → "relu1" → "mix" → "fc1" form a cycle; data must flow one way from Input to Loss, so delete one of these edges.',
+      'Nodes "fc1" → "relu1" → "mix" → "fc1" form a cycle. Data must flow one way from Input to Loss, so delete one of these edges.',
     );
   });
 
@@ -186,7 +186,7 @@ describe('validateGraph reports', () => {
     expect(issue.nodeId).toBe('loss');
     expect(issue.port).toBe('prediction');
     expect(issue.message).toBe(
-      'Loss node "loss", port prediction: receives [B, 7] but the dataset has 10 classes, so it must be [B, 10]; set the units of the layer feeding it to 10.',
+      'Loss node "loss", port prediction: receives [B, 7] but the dataset has 10 classes, so it must be [B, 10]. Set the units of the layer feeding it to 10.',
     );
   });
 
@@ -196,7 +196,7 @@ describe('validateGraph reports', () => {
     graph.edges.push(edge('input', 'features', 'loss', 'target'));
     const issue = onlyIssue(graph);
     expect(issue.port).toBe('target');
-    expect(issue.message).toContain("receives [B, 784] but expects the labels [B]; connect the Input node's labels port here");
+    expect(issue.message).toContain("receives [B, 784] but expects the labels [B]. Connect the Input node's labels port here");
   });
 
   it('labels wired into a Dense layer', () => {
@@ -213,7 +213,7 @@ describe('validateGraph reports', () => {
     graph.edges = graph.edges.filter((e) => e.target !== 'loss');
     const issue = onlyIssue(graph);
     expect(issue.path).toBe('graph.nodes');
-    expect(issue.message).toBe('The graph has no Loss node; add one from the palette and connect the last layer and the labels to it.');
+    expect(issue.message).toBe('The graph has no Loss node. Add one from the palette and connect the last layer and the labels to it.');
   });
 
   it('a graph without an Input node', () => {
@@ -221,7 +221,7 @@ describe('validateGraph reports', () => {
     graph.nodes = graph.nodes.filter((n) => n.id !== 'input');
     graph.edges = graph.edges.filter((e) => e.source !== 'input');
     expect(issuesOf(graph).map((issue) => issue.message)).toContain(
-      'The graph has no Input node; add one from the palette and connect its features to the first layer.',
+      'The graph has no Input node. Add one from the palette and connect its features to the first layer.',
     );
   });
 
@@ -231,7 +231,7 @@ describe('validateGraph reports', () => {
     graph.edges.push(edge('fc2', 'output', 'loss2', 'prediction'), edge('input', 'labels', 'loss2', 'target'));
     const issue = onlyIssue(graph);
     expect(issue.nodeId).toBe('loss2');
-    expect(issue.message).toBe('The graph has more than one Loss node ("loss" and "loss2"); a graph takes exactly one, so delete "loss2".');
+    expect(issue.message).toBe('The graph has more than one Loss node ("loss" and "loss2"). A graph takes exactly one, so delete "loss2".');
   });
 
   it('a second Input node', () => {

@@ -92,7 +92,7 @@ describe('parseProject reports', () => {
 
   it('an empty file', () => {
     expect(onlyIssue(parseProject('  \n', 'empty.json')).message).toBe(
-      'empty.json is empty; it contains no project. Open a project saved by Tensorloom.',
+      'empty.json is empty. It contains no project. Open a project saved by Tensorloom.',
     );
   });
 
@@ -123,7 +123,7 @@ describe('parseProject reports', () => {
     })[0];
     expect(issue.path).toBe('version');
     expect(issue.message).toBe(
-      'edited.json was saved by a newer Tensorloom (project version 2; this one reads up to version 1). Update Tensorloom to open it.',
+      'edited.json was saved by a newer Tensorloom (project version 2, but this one reads up to version 1). Update Tensorloom to open it.',
     );
   });
 
@@ -195,14 +195,14 @@ describe('parseProject reports', () => {
     const issue = issuesAfter((document) => {
       Reflect.deleteProperty(document, 'training');
     })[0];
-    expect(issue.message).toBe('training: missing; it must be an object.');
+    expect(issue.message).toBe('training: missing. It must be an object.');
   });
 
   it('a missing training field', () => {
     const issue = issuesAfter((document) => {
       delete document.training.seed;
     })[0];
-    expect(issue.message).toBe('training.seed: missing; it must be an integer from 0 to 4294967295.');
+    expect(issue.message).toBe('training.seed: missing. It must be an integer from 0 to 4294967295.');
   });
 
   it('an unknown dataset id', () => {
@@ -210,7 +210,7 @@ describe('parseProject reports', () => {
       document.dataset.id = 'cifar10';
     })[0];
     expect(issue.path).toBe('dataset.id');
-    expect(issue.message).toBe('dataset.id: unknown dataset "cifar10"; use one of mnist, xor, circles, spirals.');
+    expect(issue.message).toBe('dataset.id: unknown dataset "cifar10". Use one of mnist, xor, circles, spirals.');
   });
 
   it('a negative train limit', () => {
@@ -224,7 +224,7 @@ describe('parseProject reports', () => {
     const issue = issuesAfter((document) => {
       delete document.graph.nodes[2].id;
     })[0];
-    expect(issue.message).toBe('graph.nodes[2].id: missing; it must be a non-empty text.');
+    expect(issue.message).toBe('graph.nodes[2].id: missing. It must be a non-empty text.');
   });
 
   it('a node position that is not a number', () => {
@@ -245,7 +245,7 @@ describe('parseProject reports', () => {
     const issue = issuesAfter((document) => {
       delete document.graph.edges[0].targetPort;
     })[0];
-    expect(issue.message).toBe('graph.edges[0].targetPort: missing; it must be a non-empty text.');
+    expect(issue.message).toBe('graph.edges[0].targetPort: missing. It must be a non-empty text.');
   });
 
   it('edges that are not a list', () => {
@@ -303,7 +303,7 @@ describe('parseProject warnings', () => {
     const [warning] = warningsAfter((document) => {
       document.training.warmupSteps = 100;
     });
-    expect(warning.message).toBe('training.warmupSteps: unknown field, ignored; it will be dropped when the project is saved.');
+    expect(warning.message).toBe('training.warmupSteps: unknown field, ignored. It will be dropped when the project is saved.');
   });
 });
 
@@ -361,7 +361,7 @@ describe('serializeProject', () => {
 
   it('rejects a NaN with its path', () => {
     const broken = { ...project, training: { ...project.training, learningRate: Number.NaN } };
-    expect(() => serializeProject(broken)).toThrow('Cannot write the project: training.learningRate is NaN; set it to a finite number first.');
+    expect(() => serializeProject(broken)).toThrow('Cannot write the project: training.learningRate is NaN. Set it to a finite number first.');
   });
 
   it('round-trips through parseProject', () => {
@@ -381,8 +381,8 @@ describe('createEmptyProject', () => {
     const result = parseProject(serializeProject(createEmptyProject()), 'new.json');
     if (!result.ok) throw new Error('an empty project must parse');
     expect(result.warnings.map((warning) => warning.message)).toEqual([
-      'The graph has no Input node; add one from the palette and connect its features to the first layer.',
-      'The graph has no Loss node; add one from the palette and connect the last layer and the labels to it.',
+      'The graph has no Input node. Add one from the palette and connect its features to the first layer.',
+      'The graph has no Loss node. Add one from the palette and connect the last layer and the labels to it.',
     ]);
   });
 });

@@ -24,7 +24,7 @@ export function batchCount(sampleCount: number, batchSize: number): number {
 /**
  * Splits `split` into batches of `batchSize` samples, keeping the last partial batch.
  * With an `rng` the samples are shuffled first (the shuffle happens in this call, not
- * on the first iteration); with `null` they keep their order, as evaluation wants.
+ * on the first iteration). With `null` they keep their order, as evaluation wants.
  * `featureShape` defaults to flat rows, `[features.length / count]`.
  */
 export function makeBatches(

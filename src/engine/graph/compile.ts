@@ -45,7 +45,7 @@ export class GraphValidationError extends Error {
 
   constructor(issues: ProjectIssue[]) {
     const lines = issues.map((issue) => `- ${issue.message}`);
-    super(`The graph is invalid, so it cannot be compiled; fix these ${issues.length} issue(s):\n${lines.join('\n')}`);
+    super(`The graph is invalid, so it cannot be compiled. Fix these ${issues.length} issue(s):\n${lines.join('\n')}`);
     this.name = 'GraphValidationError';
     this.issues = issues;
   }
@@ -174,11 +174,11 @@ function checkBatch(features: Tensor, labels: Int32Array, dataset: DatasetShapes
   const expectedSize = dataset.featureShape.reduce((product, dim) => product * dim, 1);
   if (features.rank < 2 || sampleSize !== expectedSize) {
     throw new Error(
-      `The model expects features of shape [B, ${dataset.featureShape.join(', ')}] but got ${formatShape(features.shape)}; pass one row per sample.`,
+      `The model expects features of shape [B, ${dataset.featureShape.join(', ')}] but got ${formatShape(features.shape)}. Pass one row per sample.`,
     );
   }
   if (labels.length !== features.shape[0]) {
-    throw new Error(`The batch has ${features.shape[0]} samples but ${labels.length} labels; pass one label per sample.`);
+    throw new Error(`The batch has ${features.shape[0]} samples but ${labels.length} labels. Pass one label per sample.`);
   }
   for (const label of labels) {
     if (label < 0 || label >= dataset.classCount) {

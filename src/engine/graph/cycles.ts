@@ -81,7 +81,7 @@ function stronglyConnectedComponents(
   return components;
 }
 
-/** Breadth-first search from `start` back to itself within `inside`; null when there is no way back. */
+/** Finds a shortest path from `start` back to itself within `inside` by breadth-first search, or returns null when there is none. */
 function shortestCycleThrough(
   start: string,
   inside: ReadonlySet<string>,

@@ -79,7 +79,7 @@ export function resolveParams(
   for (const name of Object.keys(params)) {
     if (known.has(name)) continue;
     const expected = known.size === 0 ? 'it takes no parameters' : `it takes ${[...known].join(', ')}`;
-    report(name, `unknown parameter (${expected}); remove it.`);
+    report(name, `unknown parameter (${expected}). Remove it.`);
   }
 
   return { params: resolved, issues };

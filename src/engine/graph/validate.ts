@@ -19,7 +19,7 @@ export interface GraphValidation {
 
 /** Everything compilation needs beyond the validation result. */
 export interface GraphAnalysis extends GraphValidation {
-  /** Nodes with a known type and a unique id, sources before the nodes they feed; nodes on or after a cycle are left out. */
+  /** Nodes with a known type and a unique id, sources before the nodes they feed. Nodes on or after a cycle are left out. */
   order: GraphNode[];
   specs: Map<string, NodeTypeSpec>;
   params: Map<string, Record<string, ParamValue>>;
@@ -57,7 +57,7 @@ export function analyzeGraph(
       issues.push({
         path: `${path}.id`,
         nodeId: node.id,
-        message: `Two nodes have the id "${node.id}" (${first} and ${path}); give each node its own id.`,
+        message: `Two nodes have the id "${node.id}" (${first} and ${path}). Give each node its own id.`,
       });
       return;
     }
@@ -70,7 +70,7 @@ export function analyzeGraph(
       issues.push({
         path: `${path}.type`,
         nodeId: node.id,
-        message: `Node "${node.id}" has the unknown type "${node.type}"; known types are ${known}. Replace or delete the node.`,
+        message: `Node "${node.id}" has the unknown type "${node.type}". Known types are ${known}. Replace or delete the node.`,
       });
       return;
     }
@@ -113,7 +113,7 @@ function checkRequiredPorts(
         path: nodePaths.get(nodeId),
         nodeId,
         port: port.name,
-        message: `${spec.type} node "${nodeId}": the required input port ${port.name} is not connected; connect an edge to it.`,
+        message: `${spec.type} node "${nodeId}": the required input port ${port.name} is not connected. Connect an edge to it.`,
       });
     }
   }
@@ -134,7 +134,7 @@ function reportCycles(
     issues.push({
       path: nodePaths.get(cycle[0]),
       nodeId: cycle[0],
-      message: `Nodes ${names} form a cycle; data must flow one way from Input to Loss, so delete one of these edges.`,
+      message: `Nodes ${names} form a cycle. Data must flow one way from Input to Loss, so delete one of these edges.`,
     });
   }
 }
@@ -216,7 +216,7 @@ function checkEdges(
       issues.push({
         path: `${path}.id`,
         nodeId: nodes.has(edge.target) ? edge.target : edge.source,
-        message: `Two edges have the id "${edge.id}" (${first} and ${path}); give each edge its own id.`,
+        message: `Two edges have the id "${edge.id}" (${first} and ${path}). Give each edge its own id.`,
       });
       return;
     }
@@ -231,14 +231,14 @@ function checkEdges(
         path: `${path}.${end}`,
         nodeId: nodes.has(other) ? other : nodeId,
         ...(nodes.has(other) ? { port: otherPort } : {}),
-        message: `Edge "${edge.id}" ${end === 'source' ? 'starts at' : 'ends at'} node "${nodeId}", which does not exist; delete the edge.`,
+        message: `Edge "${edge.id}" ${end === 'source' ? 'starts at' : 'ends at'} node "${nodeId}", which does not exist. Delete the edge.`,
       });
       return;
     }
 
     const sourceSpec = specs.get(edge.source);
     const targetSpec = specs.get(edge.target);
-    // Edges of a node with an unknown type cannot be checked; the node itself is reported.
+    // Edges of a node with an unknown type cannot be checked, so only the node itself is reported.
     if (sourceSpec === undefined || targetSpec === undefined) return;
 
     if (!sourceSpec.outputs.some((port) => port.name === edge.sourcePort)) {
@@ -246,7 +246,7 @@ function checkEdges(
         path: `${path}.sourcePort`,
         nodeId: edge.source,
         port: edge.sourcePort,
-        message: `Edge "${edge.id}" leaves port "${edge.sourcePort}" of ${sourceSpec.type} node "${edge.source}", which has no such output; its outputs are ${listPorts(sourceSpec.outputs)}.`,
+        message: `Edge "${edge.id}" leaves port "${edge.sourcePort}" of ${sourceSpec.type} node "${edge.source}", which has no such output. Its outputs are ${listPorts(sourceSpec.outputs)}.`,
       });
       return;
     }
@@ -255,7 +255,7 @@ function checkEdges(
         path: `${path}.targetPort`,
         nodeId: edge.target,
         port: edge.targetPort,
-        message: `Edge "${edge.id}" enters port "${edge.targetPort}" of ${targetSpec.type} node "${edge.target}", which has no such input; its inputs are ${listPorts(targetSpec.inputs)}.`,
+        message: `Edge "${edge.id}" enters port "${edge.targetPort}" of ${targetSpec.type} node "${edge.target}", which has no such input. Its inputs are ${listPorts(targetSpec.inputs)}.`,
       });
       return;
     }
@@ -271,7 +271,7 @@ function checkEdges(
         path,
         nodeId: edge.target,
         port: edge.targetPort,
-        message: `${targetSpec.type} node "${edge.target}": input port ${edge.targetPort} has two incoming edges ("${existing.id}" and "${edge.id}") but takes one; delete one of them.`,
+        message: `${targetSpec.type} node "${edge.target}": input port ${edge.targetPort} has two incoming edges ("${existing.id}" and "${edge.id}") but takes one. Delete one of them.`,
       });
       return;
     }
@@ -299,17 +299,17 @@ function checkNodeCounts(
   issues: ProjectIssue[],
 ): void {
   const counted = [
-    { type: 'Input', ids: inputNodes, missing: 'add one from the palette and connect its features to the first layer' },
-    { type: 'Loss', ids: lossNodes, missing: 'add one from the palette and connect the last layer and the labels to it' },
+    { type: 'Input', ids: inputNodes, fix: 'Add one from the palette and connect its features to the first layer' },
+    { type: 'Loss', ids: lossNodes, fix: 'Add one from the palette and connect the last layer and the labels to it' },
   ];
-  for (const { type, ids, missing } of counted) {
+  for (const { type, ids, fix } of counted) {
     // NOTE: a missing node has no id to attach the issue to, so this issue carries only the path of the node list.
-    if (ids.length === 0) issues.push({ path: 'graph.nodes', message: `The graph has no ${type} node; ${missing}.` });
+    if (ids.length === 0) issues.push({ path: 'graph.nodes', message: `The graph has no ${type} node. ${fix}.` });
     for (const extra of ids.slice(1)) {
       issues.push({
         path: nodePaths.get(extra),
         nodeId: extra,
-        message: `The graph has more than one ${type} node ("${ids[0]}" and "${extra}"); a graph takes exactly one, so delete "${extra}".`,
+        message: `The graph has more than one ${type} node ("${ids[0]}" and "${extra}"). A graph takes exactly one, so delete "${extra}".`,
       });
     }
   }

@@ -86,17 +86,17 @@ export class FieldReader {
     return undefined;
   }
 
-  /** Warns about each field of `object` not in `known`; such fields are dropped on load. */
+  /** Warns about each field of `object` not in `known`, because loading drops such fields. */
   warnUnknownFields(object: JsonObject, path: string, known: readonly string[]): void {
     for (const key of Object.keys(object)) {
       if (known.includes(key)) continue;
       const fieldPath = path === '' ? key : `${path}.${key}`;
-      this.warnings.push({ path: fieldPath, message: `${fieldPath}: unknown field, ignored; it will be dropped when the project is saved.` });
+      this.warnings.push({ path: fieldPath, message: `${fieldPath}: unknown field, ignored. It will be dropped when the project is saved.` });
     }
   }
 
   private missing(path: string, expected: string): undefined {
-    this.report(path, `missing; it must be ${expected}.`);
+    this.report(path, `missing. It must be ${expected}.`);
     return undefined;
   }
 }

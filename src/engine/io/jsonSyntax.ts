@@ -5,7 +5,7 @@
  */
 
 export interface JsonSyntaxError {
-  /** Offset of the offending character in UTF-16 code units; the text length when the text ends early. */
+  /** Offset of the offending character in UTF-16 code units, or the text length when the text ends early. */
   offset: number;
   /** 1-based line and column of `offset`. */
   line: number;
@@ -181,7 +181,7 @@ class Scanner {
         this.offset++;
         continue;
       }
-      if (char < ' ') this.fail('a string contains a raw control character such as a line break; write it as an escape like \\n');
+      if (char < ' ') this.fail('a string contains a raw control character such as a line break. Write it as an escape like \\n');
       this.offset++;
     }
   }

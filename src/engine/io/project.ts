@@ -38,7 +38,7 @@ const MAX_SEED = 0xffffffff;
 export function parseProject(text: string, location: string): ParseProjectResult {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   if (body.trim() === '') {
-    return failure({ message: `${location} is empty; it contains no project. Open a project saved by Tensorloom.` });
+    return failure({ message: `${location} is empty. It contains no project. Open a project saved by Tensorloom.` });
   }
 
   let raw: unknown;
@@ -76,7 +76,7 @@ function describeSyntaxError(text: string, location: string, error: unknown): Pr
   const where = `line ${found.line}, column ${found.column}`;
   if (found.truncated) {
     return {
-      message: `${location} is incomplete: ${found.reason} (${where}). The file looks truncated, for example by an interrupted copy; restore a saved copy.`,
+      message: `${location} is incomplete: ${found.reason} (${where}). The file looks truncated, for example by an interrupted copy. Restore a saved copy.`,
     };
   }
   return { message: `${location} is not valid JSON at ${where}: ${found.reason}. Fix the file in a text editor or restore a saved copy.` };
@@ -95,7 +95,7 @@ function checkHeader(raw: JsonObject, location: string): ProjectIssue | null {
   if (version > PROJECT_VERSION) {
     return {
       path: 'version',
-      message: `${location} was saved by a newer Tensorloom (project version ${version}; this one reads up to version ${PROJECT_VERSION}). Update Tensorloom to open it.`,
+      message: `${location} was saved by a newer Tensorloom (project version ${version}, but this one reads up to version ${PROJECT_VERSION}). Update Tensorloom to open it.`,
     };
   }
   return null;
@@ -107,7 +107,7 @@ function readProject(raw: JsonObject, reader: FieldReader): ProjectFile | undefi
   reader.warnUnknownFields(raw, '', TOP_LEVEL_FIELDS);
   let name: string | undefined;
   if (typeof raw.name === 'string') name = raw.name;
-  else reader.report('name', raw.name === undefined ? 'missing; it must be a text.' : `must be a text, got ${describeJsonValue(raw.name)}.`);
+  else reader.report('name', raw.name === undefined ? 'missing. It must be a text.' : `must be a text, got ${describeJsonValue(raw.name)}.`);
   const graph = readGraph(raw.graph, reader);
   const dataset = readDataset(raw.dataset, reader);
   const training = readTraining(raw.training, reader);
@@ -122,7 +122,7 @@ function readDataset(value: unknown, reader: FieldReader): DatasetRef | undefine
 
   let id: DatasetRef['id'] | undefined;
   if (typeof object.id === 'string' && !(DATASET_IDS as readonly string[]).includes(object.id)) {
-    reader.report('dataset.id', `unknown dataset ${JSON.stringify(object.id)}; use one of ${DATASET_IDS.join(', ')}.`);
+    reader.report('dataset.id', `unknown dataset ${JSON.stringify(object.id)}. Use one of ${DATASET_IDS.join(', ')}.`);
   } else {
     id = reader.choice(object.id, 'dataset.id', DATASET_IDS);
   }
@@ -181,7 +181,7 @@ function readNode(value: unknown, path: string, reader: FieldReader): GraphNode 
   const x = position === undefined ? undefined : reader.number(position.x, `${path}.position.x`, coordinate);
   const y = position === undefined ? undefined : reader.number(position.y, `${path}.position.y`, coordinate);
 
-  // A node without parameters may leave out `params`; every entry takes the default.
+  // A node may leave out `params`, and then every parameter takes its default.
   const paramsObject = object.params === undefined ? {} : reader.object(object.params, `${path}.params`);
   let paramsValid = paramsObject !== undefined;
   const params: Record<string, ParamValue> = {};
@@ -256,7 +256,7 @@ export function serializeProject(project: ProjectFile): string {
 /** Throws naming the first NaN or infinite number, which JSON would silently write as null. */
 function checkFiniteNumbers(value: unknown, path: string): void {
   if (typeof value === 'number' && !Number.isFinite(value)) {
-    throw new Error(`Cannot write the project: ${path} is ${value}; set it to a finite number first.`);
+    throw new Error(`Cannot write the project: ${path} is ${value}. Set it to a finite number first.`);
   }
   if (Array.isArray(value)) {
     value.forEach((item, index) => checkFiniteNumbers(item, `${path}[${index}]`));

@@ -24,7 +24,7 @@ export function activationNode(
       if (input.length === 0) {
         return shapeError(
           'input',
-          `${type} node "${nodeId}", port input: receives the scalar ${formatSymbolicShape(input)}; connect it to a layer output, not to a Loss.`,
+          `${type} node "${nodeId}", port input: receives the scalar ${formatSymbolicShape(input)}. Connect it to a layer output, not to a Loss.`,
         );
       }
       return { ok: true, outputs: { output: input } };

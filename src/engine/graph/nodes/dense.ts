@@ -13,7 +13,7 @@ export const denseNode: NodeTypeSpec = {
     'A fully connected layer: every output unit is a weighted sum of all input features plus a bias, so it computes ' +
     'x · Wᵀ + b with a weight matrix of shape [units, inputs]. This is where the network learns. Follow it with an ' +
     'activation such as ReLU, otherwise two Dense layers in a row collapse into one linear map. Use He initialisation ' +
-    'before ReLU and Xavier before Tanh or Sigmoid; the last Dense before the Loss needs one unit per class.',
+    'before ReLU and Xavier before Tanh or Sigmoid. The last Dense before the Loss needs one unit per class.',
   inputs: [INPUT_PORT],
   outputs: [OUTPUT_PORT],
   params: [
@@ -38,7 +38,7 @@ export const denseNode: NodeTypeSpec = {
     if (input.length !== 2 || typeof input[1] !== 'number') {
       return shapeError(
         'input',
-        `Dense node "${nodeId}", port input: expects [B, features] but receives ${formatSymbolicShape(input)}; connect it to the Input node's features or to a layer with a 2-D output.`,
+        `Dense node "${nodeId}", port input: expects [B, features] but receives ${formatSymbolicShape(input)}. Connect it to the Input node's features or to a layer with a 2-D output.`,
       );
     }
     return { ok: true, outputs: { output: [input[0], params.units as number] } };

@@ -3,7 +3,7 @@ import { Tensor } from '../../tensor/tensor';
 import { BATCH_DIM } from '../shapes';
 import type { NodeTypeSpec } from '../types';
 
-/** Port names of the Input node; the compiled model feeds each batch in under the same names. */
+/** Port names of the Input node. The compiled model feeds each batch in under the same names. */
 export const INPUT_FEATURES_PORT = 'features';
 export const INPUT_LABELS_PORT = 'labels';
 

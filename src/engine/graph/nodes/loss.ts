@@ -11,8 +11,8 @@ export const lossNode: NodeTypeSpec = {
   label: 'Loss',
   category: 'loss',
   description:
-    'Measures how wrong the predictions are; training changes the weights to make this number smaller. Connect the ' +
-    'last layer to prediction and the Input node’s labels to target. Cross-entropy is the standard choice for ' +
+    'Measures how wrong the predictions are. Training changes the weights to make this number smaller. Connect the ' +
+    'last layer to prediction and the labels port of the Input node to target. Cross-entropy is the standard choice for ' +
     'classification: it treats the prediction as raw scores (logits), one per class, and applies the softmax itself. ' +
     'When the prediction comes straight from a Softmax node, it takes the scores entering that Softmax instead of ' +
     'its probabilities, which keeps the logarithm numerically stable. Mean squared error compares the prediction ' +
@@ -46,19 +46,19 @@ export const lossNode: NodeTypeSpec = {
       const expected = formatSymbolicShape([prediction[0] ?? 'B', classes]);
       return shapeError(
         'prediction',
-        `Loss node "${nodeId}", port prediction: receives ${formatSymbolicShape(prediction)} but the dataset has ${classes} classes, so it must be ${expected}; set the units of the layer feeding it to ${classes}.`,
+        `Loss node "${nodeId}", port prediction: receives ${formatSymbolicShape(prediction)} but the dataset has ${classes} classes, so it must be ${expected}. Set the units of the layer feeding it to ${classes}.`,
       );
     }
     if (target.length !== 1) {
       return shapeError(
         'target',
-        `Loss node "${nodeId}", port target: receives ${formatSymbolicShape(target)} but expects the labels [B]; connect the Input node's labels port here.`,
+        `Loss node "${nodeId}", port target: receives ${formatSymbolicShape(target)} but expects the labels [B]. Connect the Input node's labels port here.`,
       );
     }
     if (target[0] !== prediction[0]) {
       return shapeError(
         'target',
-        `Loss node "${nodeId}": the target ${formatSymbolicShape(target)} and the prediction ${formatSymbolicShape(prediction)} have different batch sizes; feed both from the same Input node.`,
+        `Loss node "${nodeId}": the target ${formatSymbolicShape(target)} and the prediction ${formatSymbolicShape(prediction)} have different batch sizes. Feed both from the same Input node.`,
       );
     }
     return { ok: true, outputs: { loss: [] } };
