@@ -3,7 +3,7 @@ import { batchCount, makeBatches } from '../../src/engine/data/batches';
 import type { DataSplit } from '../../src/engine/data/dataset';
 import { Rng } from '../../src/engine/tensor/random';
 
-/** A split of `count` samples with 3 features each, where sample i contains [i, i + 0.25, i + 0.5] and label i % 4. */
+/** Builds a split of `count` samples with 3 features each, where sample i contains [i, i + 0.25, i + 0.5] and label i % 4. */
 function countingSplit(count: number): DataSplit {
   const features = new Float32Array(count * 3);
   const labels = new Int32Array(count);

@@ -1,6 +1,6 @@
 /**
  * The datasets Tensorloom ships with, as the dataset picker lists them and as
- * graph validation sees their shapes. Counts are before any `trainLimit` or `testLimit`.
+ * graph validation reads their shapes. Counts are before any `trainLimit` or `testLimit`.
  */
 
 import type { DatasetInfo } from '../../shared/api';
