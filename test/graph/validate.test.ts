@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { validateGraph } from '../../src/engine/graph/validate';
-import type { ProjectGraph, ProjectIssue } from '../../src/shared/project';
+import { NodeRegistry } from '../../src/engine/graph/registry';
+import { inputNode } from '../../src/engine/graph/nodes/input';
+import { lossNode } from '../../src/engine/graph/nodes/loss';
+import type { GraphNode, ProjectGraph, ProjectIssue } from '../../src/shared/project';
 import { edge, mlpGraph, MNIST_SHAPES, node, POINT_SHAPES } from './fixtures';
 
 function issuesOf(graph: ProjectGraph): ProjectIssue[] {
@@ -255,6 +258,26 @@ describe('validateGraph reports', () => {
     const graph = mlpGraph();
     graph.nodes[4].params.kind = 'hinge';
     expect(onlyIssue(graph).message).toContain('parameter kind: must be one of "cross-entropy", "mse", got "hinge"');
+  });
+});
+
+describe('validateGraph with another registry', () => {
+  it('knows only the types registered there', () => {
+    const registry = new NodeRegistry();
+    registry.register(inputNode);
+    registry.register(lossNode);
+    const issue = validateGraph(mlpGraph(), MNIST_SHAPES, registry).issues[0];
+    expect(issue.message).toBe(
+      'Node "fc1" has the unknown type "Dense". Known types are Input, Loss. Replace or delete the node.',
+    );
+  });
+});
+
+describe('validateGraph on a node without params', () => {
+  it('takes every default', () => {
+    const graph = mlpGraph();
+    delete (graph.nodes[1] as Partial<GraphNode>).params;
+    expect(validateGraph(graph, MNIST_SHAPES).nodeShapes.get('fc1')).toEqual({ output: ['B', 64] });
   });
 });
 

@@ -78,7 +78,7 @@ export function analyzeGraph(
     if (spec.category === 'data') inputNodes.push(node.id);
     if (spec.category === 'loss') lossNodes.push(node.id);
 
-    const resolved = resolveParams(spec, node.params, node.id, `${path}.params`);
+    const resolved = resolveParams(spec, node.params ?? {}, node.id, `${path}.params`);
     params.set(node.id, resolved.params);
     if (resolved.issues.length > 0) {
       invalidParams.add(node.id);
