@@ -66,6 +66,29 @@ describe.skipIf(!rendererBuilt)('web mode process', () => {
     expect(events.some((message) => message.type === 'event' && message.event.kind === 'done' && message.event.reason === 'stopped')).toBe(true);
   });
 
+  it('leaves no device behind when killed', async () => {
+    server = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/main/web/index.ts'), '--port', '0'], {
+      cwd: repoRoot,
+      env: { ...process.env, TENSORLOOM_LOG: 'warn' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const url = new URL(await readUrl(server));
+    const socket = new WebSocket(`ws://${url.host}/ws?token=${url.searchParams.get('token')}`, { origin: url.origin });
+    const events: WebServerMessage[] = [];
+    socket.on('message', (data) => events.push(JSON.parse(String(data)) as WebServerMessage));
+    socket.on('error', () => {});
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'call', id: 1, method: 'startRun', args: [xorProject({ epochs: 10_000 })] }));
+    await waitUntil(() => events.some((message) => message.type === 'event' && message.event.kind === 'step'), 30_000, 'a step event');
+    const devices = devicePids(server.pid!);
+    expect(devices).toHaveLength(1);
+
+    // SIGKILL gives web mode no chance to clean up, so the device must notice on its own.
+    server.kill('SIGKILL');
+
+    await waitUntil(() => !isProcessAlive(devices[0]), 10_000, 'device exit after its parent died');
+  });
+
   it('rejects a bad --port', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/main/web/index.ts'), '--port', 'http'], {
       cwd: repoRoot,

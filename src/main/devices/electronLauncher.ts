@@ -15,10 +15,11 @@ export function createElectronLauncher(entryPath: string): DeviceLauncher {
   const liveProcesses = new Set<UtilityProcess>();
 
   const launch = (deviceIndex: number): DeviceHandle => {
+    // NOTE: device.js is an ES module. Electron documents ESM entry points for utility
+    // processes in recent versions, but this path has not run here because no Electron binary could be installed.
     const child = utilityProcess.fork(entryPath, [], {
       serviceName: `Tensorloom device ${deviceIndex}`,
       stdio: 'inherit',
-      env: { ...process.env, TENSORLOOM_DEVICE_INDEX: String(deviceIndex) },
     });
     liveProcesses.add(child);
     let exited = false;

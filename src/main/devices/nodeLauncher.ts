@@ -56,7 +56,6 @@ export function createNodeLauncher(entry: DeviceEntry): DeviceLauncher {
       execArgv: entry.execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, TENSORLOOM_DEVICE_INDEX: String(deviceIndex) },
     });
     liveChildren.add(child);
     ownChildren.add(child);
