@@ -46,8 +46,14 @@ function isTrustedUrl(url: string): boolean {
   return isAppUrl(url, rendererFileUrl, devServerUrl);
 }
 
+// A window that is closing is destroyed before its 'closed' event clears mainWindow.
+function sendToWindow(channel: string, payload: unknown): void {
+  if (mainWindow === null || mainWindow.isDestroyed()) return;
+  mainWindow.webContents.send(channel, payload);
+}
+
 function sendMenuCommand(command: MenuCommand): void {
-  mainWindow?.webContents.send(MENU_COMMAND_CHANNEL, command);
+  sendToWindow(MENU_COMMAND_CHANNEL, command);
 }
 
 function toElectronMenu(specs: MenuSpec[]): Menu {
@@ -119,7 +125,7 @@ async function start(): Promise<void> {
   const appServices = createServices({ launcher: createElectronLauncher(deviceEntryPath), dialogHost });
   services = appServices;
   registerApiHandlers(ipcMain, appServices, isTrustedUrl);
-  appServices.onDidRunEvent((event) => mainWindow?.webContents.send(RUN_EVENT_CHANNEL, event));
+  appServices.onDidRunEvent((event) => sendToWindow(RUN_EVENT_CHANNEL, event));
 
   Menu.setApplicationMenu(toElectronMenu(buildMenuTemplate(process.platform, app.isPackaged)));
   mainWindow = createMainWindow();
