@@ -15,8 +15,8 @@ export function createElectronLauncher(entryPath: string): DeviceLauncher {
   const liveProcesses = new Set<UtilityProcess>();
 
   const launch = (deviceIndex: number): DeviceHandle => {
-    // NOTE: device.js is an ES module. Electron documents ESM entry points for utility
-    // processes in recent versions, but this path has not run here because no Electron binary could be installed.
+    // NOTE: device.js is an ES module, and loading it in an Electron 45 utility process is
+    // untested because no Electron binary runs here. If it fails, build the device entry as CommonJS.
     const child = utilityProcess.fork(entryPath, [], {
       serviceName: `Tensorloom device ${deviceIndex}`,
       stdio: 'inherit',
