@@ -94,6 +94,7 @@ test('activation view shows the probed node after training', async () => {
   const bars = page.getByTestId('activation-probabilities');
   await expect(bars).toBeVisible({ timeout: 20_000 });
   await expect(bars).toHaveAttribute('data-bar-count', '10');
+  await expect(page.getByTestId('activation-step')).toContainText('run ended');
 });
 
 test('activation view draws each node while stepping', async () => {

@@ -2,11 +2,12 @@
  * The renderer's view of a training run. Training itself happens in the device
  * processes: this store sends the commands and keeps what the run events report,
  * the progress, the metric series for the charts, errors and the latest
- * activation snapshot.
+ * activation snapshot of each probed node.
  */
 
 import type { ActivationSnapshot, RunEvent, RunState, RunStatus, TensorloomApi } from '../../../shared/api';
 import type { ProjectFile, ProjectIssue } from '../../../shared/project';
+import { SvelteMap } from 'svelte/reactivity';
 import { defineContext } from '../lib/context';
 
 /** One chart point: `[global step, value]`. */
@@ -38,6 +39,12 @@ export class MetricSeries {
   }
 }
 
+/** An activation snapshot and the global step it was taken after. */
+export interface ReportedSnapshot {
+  step: number;
+  snapshot: ActivationSnapshot;
+}
+
 export interface RunError {
   message: string;
   nodeId?: string;
@@ -55,6 +62,10 @@ export interface RunProgress {
 
 const EMPTY_PROGRESS: RunProgress = { epoch: 0, step: 0, totalSteps: 0, stepsPerEpoch: 0, samplesPerSecond: 0, lastLoss: null };
 
+export function snapshotKey(nodeId: string, sampleIndex: number): string {
+  return `${nodeId}#${sampleIndex}`;
+}
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -67,7 +78,11 @@ export class RunStore {
   testAccuracy = $state<number | null>(null);
   error = $state.raw<RunError | null>(null);
   finishedReason = $state<'completed' | 'stopped' | null>(null);
-  snapshot = $state.raw<ActivationSnapshot | null>(null);
+  /**
+   * Latest snapshot of each node and sample probed during this run, keyed by
+   * `snapshotKey`, so a node probed earlier still shows after the run ends.
+   */
+  readonly snapshots = new SvelteMap<string, ReportedSnapshot>();
   /** True while a command is on its way, so its button cannot be pressed twice. */
   busy = $state(false);
   readonly metrics = new MetricSeries();
@@ -145,7 +160,10 @@ export class RunStore {
         break;
       }
       case 'activations':
-        this.snapshot = event.snapshot;
+        this.snapshots.set(snapshotKey(event.snapshot.nodeId, event.snapshot.sampleIndex), {
+          step: event.step,
+          snapshot: event.snapshot,
+        });
         break;
       case 'state':
         this.state = event.state;
@@ -168,6 +186,7 @@ export class RunStore {
 
   #resetRunData(): void {
     this.metrics.clear();
+    this.snapshots.clear();
     this.progress = EMPTY_PROGRESS;
     this.testAccuracy = null;
     this.error = null;
