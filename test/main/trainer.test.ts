@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeLauncher } from '../../src/main/devices/nodeLauncher';
 import { RunStateError, RunValidationError, Trainer } from '../../src/main/trainer/trainer';
@@ -150,5 +152,34 @@ describe('Trainer with a stand-in device', () => {
     expect(error.message).toContain(`Device 0 (pid ${pid}) was killed by SIGKILL`);
     expect(trainer.status().state).toBe('idle');
     expect(isProcessAlive(pid)).toBe(false);
+  });
+
+  it('reports a device that exits at startup', async () => {
+    restoreSink ??= setLogSink(() => {});
+    const launcher = createNodeLauncher({ path: join(tmpdir(), 'tensorloom-no-such-device.js'), execArgv: [] });
+    const trainer = new Trainer({ launcher, validate: () => [] });
+    trainers.push(trainer);
+    const failed = waitForEvent(trainer, 'error');
+
+    trainer.start(xorProject());
+
+    expect((await failed).message).toMatch(/^Device 0 \(pid \d+\) exited with code 1 before the run finished\./);
+    expect(trainer.status().state).toBe('idle');
+  });
+
+  it('reports a launcher that throws', () => {
+    restoreSink ??= setLogSink(() => {});
+    const launcher = {
+      launch: () => {
+        throw new Error('spawn EAGAIN');
+      },
+      killAll: () => {},
+    };
+    const trainer = new Trainer({ launcher, validate: () => [] });
+    const events = recordEvents(trainer);
+
+    expect(() => trainer.start(xorProject())).toThrow('Device 0 could not be started: spawn EAGAIN');
+    expect(events[0]).toMatchObject({ kind: 'error', message: 'Device 0 could not be started: spawn EAGAIN' });
+    expect(trainer.status().state).toBe('idle');
   });
 });

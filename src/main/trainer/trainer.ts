@@ -118,7 +118,15 @@ export class Trainer {
     }
 
     const runId = randomUUID().slice(0, 8);
-    const device = this.options.launcher.launch(0);
+    let device: DeviceHandle;
+    try {
+      device = this.options.launcher.launch(0);
+    } catch (error) {
+      const message = `Device 0 could not be started: ${error instanceof Error ? error.message : String(error)}`;
+      this.log.error(`run ${runId} not started: ${message}`);
+      this.emit({ kind: 'error', runId, message });
+      throw new Error(message, { cause: error });
+    }
     const run: ActiveRun = {
       runId,
       project,
