@@ -25,7 +25,7 @@ function levelFromEnvironment(): LogLevel {
 
 let minimumLevel: LogLevel = levelFromEnvironment();
 
-/** Where log lines go; tests replace it to capture output. */
+/** The sink for log lines, stderr by default; tests replace it to capture output. */
 let writeLine: (line: string) => void = (line) => {
   process.stderr.write(`${line}\n`);
 };

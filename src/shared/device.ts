@@ -8,7 +8,7 @@
 import type { ActivationProbe, ActivationSnapshot } from './api';
 import type { ProjectFile } from './project';
 
-/** How a device process runs and reports, chosen by main for one run. */
+/** Run settings that main chooses for one device process: its index, report rates and probe. */
 export interface DeviceSettings {
   /** Index of this device in the pool, used in log scopes and error messages. */
   deviceIndex: number;
@@ -16,7 +16,7 @@ export interface DeviceSettings {
   stepReportIntervalMs: number;
   /** Minimum gap between two activation snapshots while running. */
   snapshotIntervalMs: number;
-  /** Which node the activation snapshots show, or null for none. */
+  /** The node and test sample that activation snapshots show; a null node id turns them off. */
   probe: ActivationProbe;
 }
 
@@ -28,7 +28,7 @@ export type MainToDeviceMessage =
   | { type: 'resume' }
   /** Runs one optimizer step and stays paused. */
   | { type: 'step' }
-  /** Ends training after the current step; the device answers `done` with reason `stopped`. */
+  /** Ends training after the current step; the device then sends `done` with reason `stopped`. */
   | { type: 'stop' }
   | { type: 'set-probe'; probe: ActivationProbe };
 
