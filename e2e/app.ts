@@ -43,3 +43,15 @@ export async function setRunField(page: Page, testId: string, value: string): Pr
   await field.blur();
   await expect(page.getByTestId(`${testId}-error`)).toHaveCount(0);
 }
+
+/**
+ * Stops a run left going by a failed test. The web-mode server has one trainer
+ * shared by every page, so a leftover run would keep Train disabled in later tests.
+ */
+export async function stopLeftoverRun(page: Page): Promise<void> {
+  if (page.isClosed()) return;
+  const stop = page.getByTestId('run-stop');
+  if ((await stop.count()) === 0 || !(await stop.isEnabled())) return;
+  await stop.click();
+  await expect(page.getByTestId('run-state')).not.toHaveText(/running|paused|stopping|starting/, { timeout: 30_000 });
+}

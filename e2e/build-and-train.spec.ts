@@ -5,7 +5,7 @@
  */
 
 import { expect, test, type Page } from '@playwright/test';
-import { connectPorts, dropNode, node, openApp, selectNode, setRunField } from './app';
+import { connectPorts, dropNode, node, openApp, selectNode, setRunField, stopLeftoverRun } from './app';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -17,6 +17,7 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test.afterAll(async () => {
+  await stopLeftoverRun(page);
   await page.close();
 });
 
