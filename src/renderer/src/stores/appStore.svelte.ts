@@ -1,4 +1,4 @@
-/** What the whole UI shares about the app services: the API, whether it is reachable, and the datasets. */
+/** App-wide state of the services: the API, whether it is reachable, and the dataset list. */
 
 import type { DatasetInfo, TensorloomApi } from '../../../shared/api';
 import type { AppApi } from '../api/selectApi';
@@ -9,9 +9,9 @@ import { defineContext } from '../lib/context';
 export class AppStore {
   readonly api: TensorloomApi;
   connection = $state<ConnectionState>('connecting');
-  /** Why the services cannot be reached, for the banner; null while connected. */
+  /** Reason the services cannot be reached, shown in the banner, or null while connected. */
   connectionProblem = $state<string | null>(null);
-  /** The built-in catalog until the services answer with theirs. */
+  /** Datasets from the services, or the built-in catalog until they reply. */
   datasets = $state.raw<readonly DatasetInfo[]>(DATASETS);
   datasetsError = $state<string | null>(null);
   helpOpen = $state(false);
