@@ -231,7 +231,7 @@ def block_case(name, g, seed, batch, length, width, head_count, hidden, approxim
     x_leaf = x.clone().requires_grad_(True)
     normed = F.layer_norm(x_leaf, (width,), leaves["ln1.weight"], leaves["ln1.bias"], 1e-5)
     module, attended, _ = torch_attention(normed, heads, values["attn.w_o.weight"], values["attn.w_o.bias"], True)
-    # The attention module holds its own copies of W_Q, W_K, W_V and W_O, so their gradients are read from it below.
+    # The attention module keeps its own copies of W_Q, W_K, W_V and W_O, so their gradients are read from it below.
     hidden_state = x_leaf + attended
     normed2 = F.layer_norm(hidden_state, (width,), leaves["ln2.weight"], leaves["ln2.bias"], 1e-5)
     fed = F.linear(F.gelu(F.linear(normed2, leaves["ff.fc1.weight"], leaves["ff.fc1.bias"]), approximate=approximate), leaves["ff.fc2.weight"], leaves["ff.fc2.bias"])

@@ -101,7 +101,7 @@ describe('parameter names', () => {
 });
 
 describe('causal attention', () => {
-  test('changing a later token never changes an earlier position of the model output', () => {
+  test('causal mask leaks no later token', () => {
     const model = smallModel();
     const ids = Int32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 0, 9, 10, 1, 2, 3, 4, 5); // [2, 8]
     const before = noGrad(() => model.run(ids, [2, 8]).logits);
@@ -115,7 +115,7 @@ describe('causal attention', () => {
     }
   });
 
-  test('changing a later input vector never changes an earlier block output', () => {
+  test('block output ignores later inputs', () => {
     const block = new TransformerBlock(8, 2, { rng: new Rng(5) });
     const x = randomInput([1, 6, 8], 6);
     const before = noGrad(() => block.forward(x));
@@ -125,7 +125,7 @@ describe('causal attention', () => {
     expect(changedPositions(before, after, 0)).toEqual([4, 5]);
   });
 
-  test('attention without the mask lets a later input change every position', () => {
+  test('unmasked block sees later inputs', () => {
     const block = new TransformerBlock(8, 2, { rng: new Rng(5), causal: false });
     const x = randomInput([1, 6, 8], 6);
     const before = noGrad(() => block.forward(x));
@@ -135,7 +135,7 @@ describe('causal attention', () => {
     expect(changedPositions(before, after, 0)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
-  test('gradient of an early output reaches no later input', () => {
+  test('early output gradient skips later inputs', () => {
     const block = new TransformerBlock(8, 2, { rng: new Rng(7) });
     const x = new Tensor(randomInput([1, 5, 8], 8).data, [1, 5, 8], { requiresGrad: true });
     const output = block.forward(x);
@@ -146,7 +146,7 @@ describe('causal attention', () => {
     expect(x.grad!.subarray(0, 2 * 8).some((value) => value !== 0)).toBe(true);
   });
 
-  test('language model attention weights are zero above the diagonal', () => {
+  test('model attention is zero above diagonal', () => {
     const { attention } = noGrad(() => smallModel().run(Int32Array.of(1, 2, 3, 4), [1, 4]));
     expect(attention).toHaveLength(2);
     for (const weights of attention.flat()) {

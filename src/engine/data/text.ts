@@ -228,7 +228,7 @@ export function textWindowBatch(dataset: TextDataset, split: TextSplit, windowIn
   for (let row = 0; row < batchSize; row++) {
     const index = windowIndices[row];
     if (!Number.isInteger(index) || index < 0 || index >= split.windowStarts.length) {
-      throw new Error(`textWindowBatch: window index ${index} is outside [0, ${split.windowStarts.length - 1}].`);
+      throw new Error(`textWindowBatch: window index ${index} is outside [0, ${split.windowStarts.length - 1}]; pass indices into split.windowStarts.`);
     }
     const start = split.windowStarts[index];
     inputs.set(dataset.tokens.subarray(start, start + length), row * length);

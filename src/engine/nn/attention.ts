@@ -47,7 +47,7 @@ export class AttentionHead extends Module {
     this.modelWidth = modelWidth;
     this.headSize = headSize;
     this.causal = options.causal ?? true;
-    // Xavier uniform over [headSize, C], as torch.nn.MultiheadAttention initialises its input projections.
+    // Xavier uniform over each [headSize, C] matrix, with fan-in C and fan-out headSize.
     this.w_q = this.registerParameter('w_q', xavierUniform([headSize, modelWidth], modelWidth, headSize, options.rng));
     this.w_k = this.registerParameter('w_k', xavierUniform([headSize, modelWidth], modelWidth, headSize, options.rng));
     this.w_v = this.registerParameter('w_v', xavierUniform([headSize, modelWidth], modelWidth, headSize, options.rng));

@@ -12,7 +12,7 @@ import { Unembedding } from './unembedding';
 
 export interface TransformerLanguageModelConfig {
   vocabularySize: number;
-  /** Longest window the model reads, in tokens. */
+  /** Maximum number of tokens the model reads at once, and the number of learned positions. */
   contextLength: number;
   modelWidth: number;
   headCount: number;

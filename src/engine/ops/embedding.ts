@@ -2,7 +2,7 @@ import { formatShape, shapeElementCount, Tensor, type Shape } from '../tensor/te
 import { checkRank, checkTensor } from './validate';
 
 /**
- * Looks up rows of `table` [V, C] by integer id: `ids` holds the ids of a
+ * Looks up rows of `table` [V, C] by integer id: `ids` contains the ids of a
  * tensor of shape `idsShape` in row-major order, and the result is
  * [...idsShape, C]. The backward pass adds each output row's gradient into
  * the table row it came from, so an id used several times accumulates.

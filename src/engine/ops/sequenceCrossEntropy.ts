@@ -6,7 +6,7 @@ import { checkRank, checkTensor } from './validate';
 /**
  * Returns the next-token loss of a language model: the mean over all B·T
  * positions of −log softmax(logits)[target], as a scalar of shape [].
- * `logits` is [B, T, V] and `targets` holds B·T token ids in row-major order.
+ * `logits` is [B, T, V] and `targets` contains B·T token ids in row-major order.
  */
 export function sequenceCrossEntropy(logits: Tensor, targets: Int32Array): Tensor {
   checkTensor('sequenceCrossEntropy', 'logits', logits);

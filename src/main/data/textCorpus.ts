@@ -18,7 +18,7 @@ import { createLogger } from '../log';
 const log = createLogger('text corpus');
 
 export interface TextCorpus {
-  /** Where the text came from: `brown` or the file path. */
+  /** Origin of the text: `brown` or the file path. */
   source: string;
   text: string;
   /** Length in Unicode code points. */
