@@ -48,3 +48,16 @@ test('palette double-click adds a node', async ({ page }) => {
   await expect(page.getByTestId('inspector-node-id')).toHaveText('tanh1');
   await expect(page.getByTestId('node-issue-badge-tanh1')).toBeVisible();
 });
+
+test('undo reverts a typed value in one step', async ({ page }) => {
+  await selectNode(page, 'fc1');
+  const units = page.getByTestId('param-fc1-units');
+  await units.fill('');
+  await units.pressSequentially('256');
+  await expect(node(page, 'fc1')).toContainText('units 256');
+
+  await page.getByTestId('canvas').click({ position: { x: 40, y: 400 } });
+  await page.keyboard.press('Control+z');
+  await expect(node(page, 'fc1')).toContainText('units 128');
+  await expect(page.getByTestId('undo')).toBeDisabled();
+});

@@ -11,11 +11,18 @@ import { validateProjectGraph } from '../lib/validation';
 
 /** Undo history length; older entries are dropped. */
 const MAX_UNDO_ENTRIES = 200;
+/** Edits of one field closer together than this are undone as one, so typing `128` is one entry, not three. */
+const TYPING_MERGE_WINDOW_MS = 1500;
 
 interface UndoEntry {
   label: string;
   project: ProjectFile;
+  /** `performance.now()` of the latest edit merged into this entry. */
+  editedAtMs: number;
 }
+
+/** How an edit enters the undo history: `typing` merges into the previous entry of the same field. */
+export type EditKind = 'action' | 'typing';
 
 export class ProjectStore {
   project = $state.raw<ProjectFile>(createEmptyProject());
@@ -34,28 +41,45 @@ export class ProjectStore {
   readonly canRedo = $derived(this.#redoStack.length > 0);
   readonly undoLabel = $derived(this.#undoStack.at(-1)?.label ?? null);
 
-  /** Applies one user action as a single undo entry; an update returning the same project records nothing. */
-  apply(label: string, update: (project: ProjectFile) => ProjectFile): void {
+  /**
+   * Applies one user action as an undo entry labelled `label`. An update that returns
+   * the same project records nothing, and a `typing` edit merges into the previous
+   * entry when it has the same label and is recent.
+   */
+  apply(label: string, update: (project: ProjectFile) => ProjectFile, kind: EditKind = 'action'): void {
     const next = update(this.project);
     if (next === this.project) return;
-    this.#undoStack = [...this.#undoStack.slice(-(MAX_UNDO_ENTRIES - 1)), { label, project: this.project }];
+
+    const nowMs = performance.now();
+    const last = this.#undoStack.at(-1);
+    const merges = kind === 'typing' && last !== undefined && last.label === label && nowMs - last.editedAtMs < TYPING_MERGE_WINDOW_MS;
+    if (merges) {
+      this.#undoStack = [...this.#undoStack.slice(0, -1), { ...last, editedAtMs: nowMs }];
+    } else {
+      const entry: UndoEntry = { label, project: this.project, editedAtMs: nowMs };
+      this.#undoStack = [...this.#undoStack.slice(-(MAX_UNDO_ENTRIES - 1)), entry];
+    }
     this.#redoStack = [];
     this.project = next;
   }
 
-  updateGraph(label: string, update: (graph: ProjectGraph) => ProjectGraph): void {
-    this.apply(label, (project) => {
-      const graph = update(project.graph);
-      return graph === project.graph ? project : { ...project, graph };
-    });
+  updateGraph(label: string, update: (graph: ProjectGraph) => ProjectGraph, kind: EditKind = 'action'): void {
+    this.apply(
+      label,
+      (project) => {
+        const graph = update(project.graph);
+        return graph === project.graph ? project : { ...project, graph };
+      },
+      kind,
+    );
   }
 
-  updateTraining(label: string, changes: Partial<TrainingSettings>): void {
-    this.apply(label, (project) => ({ ...project, training: { ...project.training, ...changes } }));
+  updateTraining(label: string, changes: Partial<TrainingSettings>, kind: EditKind = 'action'): void {
+    this.apply(label, (project) => ({ ...project, training: { ...project.training, ...changes } }), kind);
   }
 
-  updateDataset(label: string, changes: Partial<DatasetRef>): void {
-    this.apply(label, (project) => ({ ...project, dataset: { ...project.dataset, ...changes } }));
+  updateDataset(label: string, changes: Partial<DatasetRef>, kind: EditKind = 'action'): void {
+    this.apply(label, (project) => ({ ...project, dataset: { ...project.dataset, ...changes } }), kind);
   }
 
   rename(name: string): void {
@@ -66,7 +90,7 @@ export class ProjectStore {
     const entry = this.#undoStack.at(-1);
     if (entry === undefined) return;
     this.#undoStack = this.#undoStack.slice(0, -1);
-    this.#redoStack = [...this.#redoStack, { label: entry.label, project: this.project }];
+    this.#redoStack = [...this.#redoStack, { ...entry, project: this.project }];
     this.project = entry.project;
   }
 
@@ -74,7 +98,8 @@ export class ProjectStore {
     const entry = this.#redoStack.at(-1);
     if (entry === undefined) return;
     this.#redoStack = this.#redoStack.slice(0, -1);
-    this.#undoStack = [...this.#undoStack, { label: entry.label, project: this.project }];
+    // The redone entry starts a fresh merge window so later typing is not folded into it.
+    this.#undoStack = [...this.#undoStack, { label: entry.label, project: this.project, editedAtMs: 0 }];
     this.project = entry.project;
   }
 
