@@ -150,7 +150,9 @@ export class RunStore {
         this.metrics.version += 1;
         break;
       case 'epoch': {
-        const epochEndStep = event.epoch * this.progress.stepsPerEpoch;
+        // A page opened during a run missed its `started` event and so the steps per epoch.
+        const { stepsPerEpoch, step } = this.progress;
+        const epochEndStep = stepsPerEpoch > 0 ? event.epoch * stepsPerEpoch : step;
         this.metrics.trainLoss.push([epochEndStep, event.trainLoss]);
         this.metrics.testLoss.push([epochEndStep, event.testLoss]);
         this.metrics.testAccuracy.push([epochEndStep, event.testAccuracy * 100]);
