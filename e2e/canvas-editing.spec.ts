@@ -61,3 +61,23 @@ test('undo reverts a typed value in one step', async ({ page }) => {
   await expect(node(page, 'fc1')).toContainText('units 128');
   await expect(page.getByTestId('undo')).toBeDisabled();
 });
+
+test('shift-drag box selects several nodes', async ({ page }) => {
+  const first = await node(page, 'relu1').boundingBox();
+  const last = await node(page, 'fc2').boundingBox();
+  if (first === null || last === null) throw new Error('relu1 or fc2 has no bounding box on the canvas');
+
+  await page.keyboard.down('Shift');
+  await page.mouse.move(first.x - 15, first.y - 40);
+  await page.mouse.down();
+  await page.mouse.move((first.x + last.x) / 2, last.y + last.height / 2, { steps: 5 });
+  await page.mouse.move(last.x + last.width + 15, last.y + last.height + 40, { steps: 5 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+
+  await expect(page.getByTestId('inspector')).toContainText('2 nodes selected');
+  await page.getByTestId('delete-selection').click();
+  await expect(node(page, 'relu1')).toHaveCount(0);
+  await expect(node(page, 'fc2')).toHaveCount(0);
+  await expect(node(page, 'fc1')).toBeVisible();
+});
