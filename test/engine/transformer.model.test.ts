@@ -238,3 +238,44 @@ describe('layer argument errors', () => {
     expect([...model.nextTokenLogits(long)]).toEqual([...model.nextTokenLogits(long.slice(12))]);
   });
 });
+
+describe('dropout in blocks', () => {
+  test('block dropout is off in evaluation mode', () => {
+    const x = randomInput([2, 4, 8], 9);
+    const plain = new TransformerBlock(8, 2, { rng: new Rng(10) });
+    const dropped = new TransformerBlock(8, 2, { rng: new Rng(10), dropout: 0.5 }).eval();
+    for (const [name, parameter] of dropped.namedParameters()) parameter.data.set(plain.parameterMap().get(name)!.data);
+    expect([...noGrad(() => dropped.forward(x)).data]).toEqual([...noGrad(() => plain.forward(x)).data]);
+  });
+
+  test('block dropout changes the output in training mode', () => {
+    const x = randomInput([2, 4, 8], 9);
+    const block = new TransformerBlock(8, 2, { rng: new Rng(10), dropout: 0.5 });
+    const training = noGrad(() => block.forward(x));
+    const evaluation = noGrad(() => block.eval().forward(x));
+    expect([...training.data]).not.toEqual([...evaluation.data]);
+  });
+});
+
+describe('language model forward', () => {
+  test('forward reads ids from a tensor and returns logits', () => {
+    const model = smallModel();
+    const ids = Int32Array.of(1, 2, 3, 4, 5, 6);
+    const logits = noGrad(() => model.forward(Tensor.from(ids, [2, 3])));
+    expect([...logits.shape]).toEqual([2, 3, 11]);
+    expect([...logits.data]).toEqual([...noGrad(() => model.run(ids, [2, 3]).logits).data]);
+  });
+
+  test('loss backward reaches every parameter', () => {
+    const model = smallModel({ tieWeights: false });
+    model.loss(Int32Array.of(1, 2, 3, 4), Int32Array.of(2, 3, 4, 5), [1, 4]).backward();
+    const missing = model.namedParameters().filter(([, parameter]) => parameter.grad === null).map(([name]) => name);
+    expect(missing).toEqual([]);
+  });
+
+  test('initial loss is close to ln V', () => {
+    const model = smallModel();
+    const loss = noGrad(() => model.loss(Int32Array.of(1, 2, 3, 4), Int32Array.of(2, 3, 4, 5), [1, 4]).item());
+    expect(Math.abs(loss - Math.log(11))).toBeLessThan(0.1);
+  });
+});
