@@ -1,4 +1,4 @@
-/** Editing the graph on the canvas: delete, undo, redo, and a connection that is rejected. */
+/** Editing the graph on the canvas: adding, selecting and deleting nodes, undo and redo, and rejected connections. */
 
 import { expect, test } from '@playwright/test';
 import { node, openApp, selectNode } from './app';

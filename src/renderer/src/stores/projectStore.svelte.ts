@@ -21,7 +21,7 @@ interface UndoEntry {
   editedAtMs: number;
 }
 
-/** How an edit enters the undo history: `typing` merges into the previous entry of the same field. */
+/** Kind of edit for the undo history: a `typing` edit merges into the previous entry of the same field. */
 export type EditKind = 'action' | 'typing';
 
 export class ProjectStore {

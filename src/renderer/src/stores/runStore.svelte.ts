@@ -14,9 +14,9 @@ import { defineContext } from '../lib/context';
 export type MetricPoint = [number, number];
 
 /**
- * The metric series of one run. Plain arrays outside `$state` so appending a point
- * costs nothing reactive; `version` changes once per append and the chart redraws
- * on the next animation frame.
+ * The metric series of one run. The arrays live outside `$state`, so appending a
+ * point costs nothing reactive. `version` changes once per append, and the chart
+ * redraws on the next animation frame.
  */
 export class MetricSeries {
   stepLoss: MetricPoint[] = [];
