@@ -33,7 +33,10 @@ let exitCode;
 if (electronInstalled) {
   exitCode = await run(process.execPath, [electronVite, 'preview']);
 } else {
-  console.log('The Electron binary is not installed, so Tensorloom starts in web mode instead (open the URL printed below).');
+  console.log(
+    'The Electron binary is not installed, so Tensorloom starts in web mode instead (open the URL printed below). ' +
+      'To get the desktop app, run `npm run install-electron` on a machine with internet access, then `npm start`.',
+  );
   exitCode = await run(process.execPath, [electronVite, 'build']);
   if (exitCode === 0) exitCode = await run(process.execPath, [fileURLToPath(new URL('../out/main/web.js', import.meta.url)), ...process.argv.slice(2)]);
 }
