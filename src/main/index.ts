@@ -9,10 +9,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RUN_EVENT_CHANNEL } from '../shared/api';
 import { MENU_COMMAND_CHANNEL, type MenuCommand } from '../shared/ipc';
 import { registerApiHandlers } from './app/ipcHandlers';
-import { buildMenuTemplate, type MenuSpec } from './app/menuTemplate';
+import { buildMenuTemplate, type MenuItemSpec, type MenuSpec } from './app/menuTemplate';
 import { isAllowedRequest, isAppUrl } from './app/navigation';
 import { createElectronLauncher } from './devices/electronLauncher';
 import { createLogger } from './log';
+import type { ExportDialogHost } from './services/exportService';
 import { createServices, type AppServices, type DialogHost } from './services/services';
 
 const log = createLogger('app');
@@ -42,6 +43,22 @@ const dialogHost: DialogHost = {
   },
 };
 
+const WEIGHTS_FILTERS = [{ name: 'Safetensors weights', extensions: ['safetensors'] }];
+
+const exportDialogHost: ExportDialogHost = {
+  async showExportDialog({ title, defaultPath, filterName, extension }) {
+    const options = { title, defaultPath, filters: [{ name: filterName, extensions: [extension] }] };
+    const result = mainWindow === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(mainWindow, options);
+    return result.canceled || result.filePath === undefined || result.filePath === '' ? null : result.filePath;
+  },
+  async showWeightsOpenDialog() {
+    const options = { title: 'Import weights', filters: WEIGHTS_FILTERS, properties: ['openFile' as const] };
+    const result = mainWindow === null ? await dialog.showOpenDialog(options) : await dialog.showOpenDialog(mainWindow, options);
+    return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
+  },
+  showProjectOpenDialog: () => dialogHost.showOpenDialog(),
+};
+
 function isTrustedUrl(url: string): boolean {
   return isAppUrl(url, rendererFileUrl, devServerUrl);
 }
@@ -56,14 +73,17 @@ function sendMenuCommand(command: MenuCommand): void {
   sendToWindow(MENU_COMMAND_CHANNEL, command);
 }
 
+function toElectronMenuItem(item: MenuItemSpec): MenuItemConstructorOptions {
+  if (item.kind === 'separator') return { type: 'separator' };
+  if (item.kind === 'role') return { role: item.role };
+  if (item.kind === 'submenu') return { label: item.label, submenu: item.items.map(toElectronMenuItem) };
+  return { label: item.label, accelerator: item.accelerator, click: () => sendMenuCommand(item.command) };
+}
+
 function toElectronMenu(specs: MenuSpec[]): Menu {
   const template: MenuItemConstructorOptions[] = specs.map((spec) => ({
     label: spec.label,
-    submenu: spec.items.map((item): MenuItemConstructorOptions => {
-      if (item.kind === 'separator') return { type: 'separator' };
-      if (item.kind === 'role') return { role: item.role };
-      return { label: item.label, accelerator: item.accelerator, click: () => sendMenuCommand(item.command) };
-    }),
+    submenu: spec.items.map(toElectronMenuItem),
   }));
   if (process.platform === 'darwin') template.unshift({ role: 'appMenu' });
   return Menu.buildFromTemplate(template);
@@ -122,7 +142,7 @@ async function start(): Promise<void> {
   await app.whenReady();
   lockDownSession();
 
-  const appServices = createServices({ launcher: createElectronLauncher(deviceEntryPath), dialogHost });
+  const appServices = createServices({ launcher: createElectronLauncher(deviceEntryPath), dialogHost, exportDialogHost });
   services = appServices;
   registerApiHandlers(ipcMain, appServices, isTrustedUrl);
   appServices.onDidRunEvent((event) => sendToWindow(RUN_EVENT_CHANNEL, event));

@@ -89,6 +89,77 @@ export type RunEvent =
 
 export type Unsubscribe = () => void;
 
+/** File formats a project exports to: the project JSON, its weights, an ONNX model or PyTorch code. */
+export type ExportFormat = 'config' | 'safetensors' | 'onnx' | 'pytorch';
+
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['config', 'safetensors', 'onnx', 'pytorch'];
+
+/**
+ * Where the weights of an export come from.
+ * - `latest`: the weights imported last or the last run's checkpoint, whichever is newer;
+ *   without either, weights freshly initialised from the project's seed, with a warning.
+ * - `checkpoint`: the last run's checkpoint only; the export fails when there is none.
+ * - `file`: a safetensors file on the machine running the services (desktop app only).
+ * - `initial`: weights freshly initialised from the project's seed, as a run starts.
+ */
+export type WeightsSource =
+  | { kind: 'latest' }
+  | { kind: 'checkpoint' }
+  | { kind: 'file'; path: string }
+  | { kind: 'initial' };
+
+export interface ExportRequest {
+  format: ExportFormat;
+  project: ProjectFile;
+  /** Defaults to `{ kind: 'latest' }`. The config format has no weights and ignores it. */
+  weights?: WeightsSource;
+}
+
+export type ExportResult =
+  /** Desktop app: the file was written at `location`. */
+  | { kind: 'file'; format: ExportFormat; location: string; byteCount: number; weightsFrom: string | null; warnings: string[] }
+  /** Web mode: the renderer saves `base64` (the file's bytes) as `fileName`. */
+  | {
+      kind: 'download';
+      format: ExportFormat;
+      fileName: string;
+      mimeType: string;
+      base64: string;
+      byteCount: number;
+      weightsFrom: string | null;
+      warnings: string[];
+    };
+
+export interface ImportWeightsRequest {
+  /** The project whose graph the weights must fit. */
+  project: ProjectFile;
+  /** The safetensors file's bytes, base64-encoded; required in web mode. */
+  base64?: string;
+  /** Name of the uploaded file, used in messages. */
+  fileName?: string;
+}
+
+/** One tensor that does not fit the graph: missing from the file, not in the graph, or of another shape. */
+export interface WeightsIssue {
+  tensorName: string;
+  problem: 'missing' | 'unexpected' | 'shape';
+  message: string;
+  /** Shape the graph needs; absent for an unexpected tensor. */
+  expectedShape?: number[];
+  /** Shape in the file; absent for a missing tensor. */
+  actualShape?: number[];
+}
+
+export type ImportWeightsResult =
+  | { ok: true; location: string; tensorCount: number; parameterCount: number; warnings: string[] }
+  /** `message` sums up the failure; `issues` lists each tensor that does not fit (empty when the file itself is invalid). */
+  | { ok: false; location: string; message: string; issues: WeightsIssue[] };
+
+export interface OpenedProjectWithWeights extends OpenedProject {
+  /** The weights file beside the project and how loading it went; null when there is none. */
+  weights: ImportWeightsResult | null;
+}
+
 export interface TensorloomApi {
   readonly platform: 'electron' | 'web';
   listDatasets(): Promise<DatasetInfo[]>;
@@ -110,6 +181,22 @@ export interface TensorloomApi {
   getRunStatus(): Promise<RunStatus>;
   setActivationProbe(probe: ActivationProbe): Promise<void>;
   onDidRunEvent(listener: (event: RunEvent) => void): Unsubscribe;
+  /**
+   * Exports the project in `request.format`. The desktop app shows a save dialog and writes
+   * the file atomically (null when the user cancels); web mode returns the bytes to download.
+   */
+  exportProject(request: ExportRequest): Promise<ExportResult | null>;
+  /**
+   * Reads a safetensors file, checks it against the project's graph and, when it fits, makes
+   * it the current weights. The desktop app shows an open dialog unless `request.base64` is
+   * given (null when the user cancels); web mode needs `request.base64`.
+   */
+  importWeights(request: ImportWeightsRequest): Promise<ImportWeightsResult | null>;
+  /**
+   * Shows an open dialog (desktop app only) and opens the project together with the weights
+   * file beside it (`mnist.json` with `mnist.safetensors`) when there is one; null when the user cancels.
+   */
+  openProjectWithWeights(): Promise<OpenedProjectWithWeights | null>;
 }
 
 /** Methods callable over IPC or the WebSocket bridge, with their argument tuples. */
@@ -127,6 +214,9 @@ export const API_METHODS: readonly ApiMethod[] = [
   'stopRun',
   'getRunStatus',
   'setActivationProbe',
+  'exportProject',
+  'importWeights',
+  'openProjectWithWeights',
 ];
 
 /** IPC channel for a method call (`invoke`), and the one channel for run events. */

@@ -11,6 +11,11 @@ export type MenuCommand =
   | 'open-project'
   | 'save-project'
   | 'save-project-as'
+  | 'export-config'
+  | 'export-safetensors'
+  | 'export-onnx'
+  | 'export-pytorch'
+  | 'import-weights'
   | 'run-train'
   | 'run-pause'
   | 'run-step'
@@ -22,6 +27,11 @@ export const MENU_COMMANDS: readonly MenuCommand[] = [
   'open-project',
   'save-project',
   'save-project-as',
+  'export-config',
+  'export-safetensors',
+  'export-onnx',
+  'export-pytorch',
+  'import-weights',
   'run-train',
   'run-pause',
   'run-step',

@@ -9,7 +9,8 @@ import type { MenuCommand } from '../../shared/ipc';
 export type MenuItemSpec =
   | { kind: 'command'; label: string; command: MenuCommand; accelerator?: string }
   | { kind: 'role'; role: 'quit' | 'about' | 'toggleDevTools' | 'reload' | 'copy' | 'paste' | 'cut' | 'selectAll' | 'undo' | 'redo' }
-  | { kind: 'separator' };
+  | { kind: 'separator' }
+  | { kind: 'submenu'; label: string; items: MenuItemSpec[] };
 
 export interface MenuSpec {
   label: string;
@@ -25,6 +26,18 @@ export function buildMenuTemplate(platform: NodeJS.Platform, isPackaged: boolean
       { kind: 'separator' },
       { kind: 'command', label: 'Save', command: 'save-project', accelerator: 'CmdOrCtrl+S' },
       { kind: 'command', label: 'Save As…', command: 'save-project-as', accelerator: 'CmdOrCtrl+Shift+S' },
+      { kind: 'separator' },
+      {
+        kind: 'submenu',
+        label: 'Export',
+        items: [
+          { kind: 'command', label: 'Config…', command: 'export-config' },
+          { kind: 'command', label: 'Weights (safetensors)…', command: 'export-safetensors' },
+          { kind: 'command', label: 'ONNX…', command: 'export-onnx' },
+          { kind: 'command', label: 'PyTorch…', command: 'export-pytorch' },
+        ],
+      },
+      { kind: 'command', label: 'Import weights…', command: 'import-weights' },
       { kind: 'separator' },
       { kind: 'role', role: 'quit' },
     ],

@@ -21,6 +21,7 @@ import { parseProject } from '../../engine/io/project';
 import type { DeviceLauncher } from '../devices/launcher';
 import { createLogger } from '../log';
 import { Trainer } from '../trainer/trainer';
+import { createExportService, type ExportDialogHost } from './exportService';
 import { readProjectFile, saveProjectFile } from './projectFiles';
 import { validateRunProject } from './runValidation';
 
@@ -46,6 +47,8 @@ export interface ServicesOptions {
   launcher: DeviceLauncher;
   /** Null where there are no native dialogs (web mode, CLI). */
   dialogHost?: DialogHost | null;
+  /** Save and open dialogs for exports and weights; null where there are no native dialogs. */
+  exportDialogHost?: ExportDialogHost | null;
   /** Replaces the project checks done before a run starts (tests only). */
   validateRun?: (project: ProjectFile) => ProjectIssue[];
   stepReportIntervalMs?: number;
@@ -63,7 +66,14 @@ export function createServices(options: ServicesOptions): AppServices {
     ...(options.logIntervalMs === undefined ? {} : { logIntervalMs: options.logIntervalMs }),
   });
 
+  // NOTE: no last checkpoint is passed on yet, so exports use imported weights or fresh ones.
+  const exportService = createExportService({ dialogHost: options.exportDialogHost ?? null, lastCheckpointPath: () => null });
+
   return {
+    exportProject: exportService.exportProject,
+    importWeights: exportService.importWeights,
+    openProjectWithWeights: exportService.openProjectWithWeights,
+
     async listDatasets(): Promise<DatasetInfo[]> {
       return DATASETS.map((info) => ({ ...info, featureShape: [...info.featureShape] }));
     },
