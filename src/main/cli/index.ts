@@ -7,11 +7,12 @@
 import { createNodeLauncher, resolveDeviceEntry } from '../devices/nodeLauncher';
 import { getLogLevel, setLogLevel } from '../log';
 import { processOutput, type CliOutput } from './output';
+import { runExport } from './export';
 import { runTrain } from './train';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, MAIN_HELP, UsageError } from './usage';
 import { runValidate } from './validate';
 
-const COMMANDS = ['train', 'validate'];
+const COMMANDS = ['train', 'export', 'validate'];
 
 export async function runCli(argv: string[], output: CliOutput): Promise<number> {
   const [command, ...rest] = argv;
@@ -25,6 +26,8 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
     switch (command) {
       case 'train':
         return await runTrain(rest, output, createNodeLauncher(resolveDeviceEntry(import.meta.url)));
+      case 'export':
+        return runExport(rest, output);
       case 'validate':
         return runValidate(rest, output);
       default:

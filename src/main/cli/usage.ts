@@ -7,6 +7,7 @@ This command line runs saved projects without the app window.
 
 Commands:
   train <project.json>      Train a project and report loss and accuracy per epoch.
+  export <project.json>     Write the project as config, safetensors weights, ONNX or PyTorch.
   validate <project.json>   Check a project file and list every issue.
 
 Options:
@@ -29,6 +30,24 @@ Options:
 
 Exit status: 0 when training completes, 1 when the project is invalid or training fails,
 2 for a usage error, 130 when interrupted.
+`;
+
+export const EXPORT_HELP = `Usage: tensorloom export <project.json> --format F --out PATH [--weights PATH]
+
+Writes the project in one format. The output file is replaced atomically, so a
+failed export leaves an existing file unchanged.
+
+Options:
+  --format F       What to write: config (the project JSON), safetensors (the weights),
+                   onnx (an ONNX model with the weights) or pytorch (a PyTorch module).
+  --out PATH       File to write.
+  --weights PATH   Safetensors file with the trained weights; its tensor names and shapes
+                   must fit the project's graph. Default: <project>.safetensors beside the
+                   project file, which "tensorloom train" writes.
+  -h, --help       Show this help.
+
+Exit status: 0 when the file is written, 1 when the project, the weights or the output
+path is invalid, 2 for a usage error.
 `;
 
 export const VALIDATE_HELP = `Usage: tensorloom validate <project.json>
