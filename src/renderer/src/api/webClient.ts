@@ -4,7 +4,7 @@
  * no preload to provide `window.tensorloom`.
  */
 
-import type { ApiMethod, RunEvent, TensorloomApi, Unsubscribe } from '../../../shared/api';
+import { API_METHODS, type ApiMethod, type RunEvent, type TensorloomApi, type Unsubscribe } from '../../../shared/api';
 import {
   WEB_CLOSE_UNAUTHORIZED,
   WEB_SOCKET_PATH,
@@ -107,19 +107,15 @@ export function createWebClient(pageUrl: string): WebClient {
     });
   }
 
+  // One forwarding function per method of the shared list, so a method added to the API works here unchanged.
+  const methods = Object.fromEntries(API_METHODS.map((method) => [method, (...args: unknown[]) => call(method, ...args)])) as unknown as Omit<
+    TensorloomApi,
+    'platform' | 'onDidRunEvent'
+  >;
+
   return {
     platform: 'web',
-    listDatasets: () => call('listDatasets'),
-    parseProject: (text, location) => call('parseProject', text, location),
-    openProjectDialog: () => call('openProjectDialog'),
-    saveProjectDialog: (project, location, saveAs) => call('saveProjectDialog', project, location, saveAs),
-    startRun: (project) => call('startRun', project),
-    pauseRun: () => call('pauseRun'),
-    resumeRun: () => call('resumeRun'),
-    stepRun: (project) => call('stepRun', project),
-    stopRun: () => call('stopRun'),
-    getRunStatus: () => call('getRunStatus'),
-    setActivationProbe: (probe) => call('setActivationProbe', probe),
+    ...methods,
     onDidRunEvent(listener) {
       runListeners.add(listener);
       return () => runListeners.delete(listener);

@@ -1,7 +1,8 @@
-/** Carries out the desktop app's menu commands (File and Run menus) in the renderer, where the project lives. */
+/** Carries out the desktop app's menu commands (File, Export and Run menus) in the renderer, where the project lives. */
 
 import type { MenuCommand } from '../../../shared/ipc';
 import type { AppStore } from '../stores/appStore.svelte';
+import type { ExportStore } from '../stores/exportStore.svelte';
 import type { ProjectFiles } from '../stores/projectFiles.svelte';
 import type { ProjectStore } from '../stores/projectStore.svelte';
 import type { RunStore } from '../stores/runStore.svelte';
@@ -11,9 +12,10 @@ interface MenuTargets {
   project: ProjectStore;
   files: ProjectFiles;
   run: RunStore;
+  exporter: ExportStore;
 }
 
-export function handleMenuCommand(command: MenuCommand, { app, project, files, run }: MenuTargets): void {
+export function handleMenuCommand(command: MenuCommand, { app, project, files, run, exporter }: MenuTargets): void {
   switch (command) {
     case 'new-project':
       void files.newProject();
@@ -26,6 +28,21 @@ export function handleMenuCommand(command: MenuCommand, { app, project, files, r
       break;
     case 'save-project-as':
       void files.save(true);
+      break;
+    case 'export-config':
+      exporter.openDialog('config');
+      break;
+    case 'export-safetensors':
+      exporter.openDialog('safetensors');
+      break;
+    case 'export-onnx':
+      exporter.openDialog('onnx');
+      break;
+    case 'export-pytorch':
+      exporter.openDialog('pytorch');
+      break;
+    case 'import-weights':
+      void exporter.startImport();
       break;
     case 'run-train':
       // The services validate the project again and report issues as a run error.
