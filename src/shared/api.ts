@@ -15,7 +15,11 @@ export interface DatasetInfo {
   classCount: number;
   trainCount: number;
   testCount: number;
+  /** `language-model` for the text datasets, whose counts and shapes are 0 and [] until the text is loaded. Absent means classification. */
+  task?: DatasetTask;
 }
+
+export type DatasetTask = 'classification' | 'language-model';
 
 export type ParseProjectResult =
   | { ok: true; project: ProjectFile; warnings: ProjectIssue[] }

@@ -38,17 +38,35 @@ export interface ProjectGraph {
   edges: GraphEdge[];
 }
 
-export type DatasetId = 'mnist' | 'xor' | 'circles' | 'spirals';
+export type DatasetId = 'mnist' | 'xor' | 'circles' | 'spirals' | 'brown' | 'text-file';
+
+/** The text datasets, which train next-token language models from a Token input node. */
+export const TEXT_DATASET_IDS: readonly DatasetId[] = ['brown', 'text-file'];
+
+/** How a text dataset turns text into token ids: one id per character, or one per UTF-8 byte. */
+export type TokenizerKind = 'char' | 'byte';
 
 export interface DatasetRef {
   id: DatasetId;
-  /** Use only the first N shuffled training samples; 0 or absent means all. */
+  /** Use only the first N shuffled training samples; 0 or absent means all. Classification datasets only. */
   trainLimit?: number;
-  /** Use only the first N shuffled test samples; 0 or absent means all. */
+  /** Use only the first N shuffled test samples; 0 or absent means all. Classification datasets only. */
   testLimit?: number;
+  /**
+   * Path of the UTF-8 text file, for `text-file`. The command line resolves a relative path against the
+   * project file's folder; the app, which may have no project file, against its working directory.
+   */
+  path?: string;
+  /** Tokenizer of a text dataset. Default `char`. */
+  tokenizer?: TokenizerKind;
+  /** Share of a text held out for validation, in (0, 0.5]. Default 0.1. */
+  validationFraction?: number;
 }
 
-export type OptimizerKind = 'sgd' | 'adam';
+export type OptimizerKind = 'sgd' | 'adam' | 'adamw';
+
+/** Learning-rate schedule: a constant rate, or a linear warmup followed by a cosine decay to a tenth of the rate. */
+export type ScheduleKind = 'constant' | 'warmup-cosine';
 
 export interface TrainingSettings {
   epochs: number;
@@ -58,7 +76,25 @@ export interface TrainingSettings {
   /** SGD momentum, 0 for plain SGD. Ignored by Adam. */
   momentum: number;
   seed: number;
+  /** Decoupled weight decay of AdamW per step, as a fraction of the learning rate. Default 0.01; ignored by other optimizers. */
+  weightDecay?: number;
+  /** Rescales the gradients so their joint L2 norm is at most this. Absent means no clipping. */
+  gradientClipNorm?: number;
+  /** Default `constant`. */
+  schedule?: ScheduleKind;
+  /** Steps of linear warmup of the `warmup-cosine` schedule. Default 0. */
+  warmupSteps?: number;
+  /** Optimizer steps per epoch on a text dataset, where an epoch is this many batches of random windows. Default 200. */
+  stepsPerEpoch?: number;
+  /** Writes a checkpoint every N epochs as well as at the end of the run. Absent means only at the end. */
+  checkpointEveryEpochs?: number;
 }
+
+/** Optimizer steps per epoch on a text dataset when `training.stepsPerEpoch` is absent. */
+export const DEFAULT_TEXT_STEPS_PER_EPOCH = 200;
+
+/** Share of a text held out for validation when `dataset.validationFraction` is absent. */
+export const DEFAULT_VALIDATION_FRACTION = 0.1;
 
 export interface ProjectFile {
   format: typeof PROJECT_FORMAT;

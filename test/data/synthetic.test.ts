@@ -67,7 +67,7 @@ describe('dataset catalog', () => {
   });
 
   it('rejects an unknown id with the known ids', () => {
-    expect(() => getDatasetInfo('cifar')).toThrow('Unknown dataset "cifar": use one of mnist, xor, circles, spirals.');
+    expect(() => getDatasetInfo('cifar')).toThrow('Unknown dataset "cifar": use one of mnist, xor, circles, spirals, brown, text-file.');
   });
 
   it('recognises dataset ids', () => {

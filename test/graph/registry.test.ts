@@ -18,7 +18,30 @@ describe('NodeRegistry', () => {
   });
 
   it('lists the built-in types in palette order', () => {
-    expect(defaultRegistry.list().map((spec) => spec.type)).toEqual(['Input', 'Dense', 'ReLU', 'Sigmoid', 'Tanh', 'Softmax', 'Loss']);
+    expect(defaultRegistry.list().map((spec) => spec.type)).toEqual([
+      'Input',
+      'TokenInput',
+      'Dense',
+      'Embedding',
+      'PositionalEncoding',
+      'AttentionHead',
+      'MultiHeadAttention',
+      'Concat',
+      'TransformerBlock',
+      'LayerNorm',
+      'RMSNorm',
+      'ResidualAdd',
+      'FeedForward',
+      'Dropout',
+      'Unembedding',
+      'ReLU',
+      'Sigmoid',
+      'Tanh',
+      'GELU',
+      'Softmax',
+      'SoftmaxTemperature',
+      'Loss',
+    ]);
   });
 
   it('builds independent default registries', () => {

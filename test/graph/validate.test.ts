@@ -64,7 +64,7 @@ describe('validateGraph reports', () => {
     const issue = onlyIssue(graph);
     expect(issue.nodeId).toBe('relu1');
     expect(issue.path).toBe('graph.nodes[2].type');
-    expect(issue.message).toContain('unknown type "Swish". Known types are Input, Dense, ReLU, Sigmoid, Tanh, Softmax, Loss');
+    expect(issue.message).toContain('unknown type "Swish". Known types are Input, TokenInput, Dense, Embedding');
   });
 
   it('a duplicate node id', () => {
@@ -207,7 +207,7 @@ describe('validateGraph reports', () => {
     graph.edges[0] = edge('input', 'labels', 'fc1', 'input');
     const issue = onlyIssue(graph);
     expect(issue.nodeId).toBe('fc1');
-    expect(issue.message).toContain('Dense node "fc1", port input: expects [B, features] but receives [B]');
+    expect(issue.message).toContain('Dense node "fc1", port input: expects [B, features] or a sequence [B, T, features] but receives [B]');
   });
 
   it('a graph without a Loss node', () => {

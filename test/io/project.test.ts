@@ -181,7 +181,7 @@ describe('parseProject reports', () => {
     const issue = issuesAfter((document) => {
       document.training.optimizer = 'rmsprop';
     })[0];
-    expect(issue.message).toBe('training.optimizer: must be one of "sgd", "adam", got "rmsprop".');
+    expect(issue.message).toBe('training.optimizer: must be one of "sgd", "adam", "adamw", got "rmsprop".');
   });
 
   it('a negative seed', () => {
@@ -210,7 +210,7 @@ describe('parseProject reports', () => {
       document.dataset.id = 'cifar10';
     })[0];
     expect(issue.path).toBe('dataset.id');
-    expect(issue.message).toBe('dataset.id: unknown dataset "cifar10". Use one of mnist, xor, circles, spirals.');
+    expect(issue.message).toBe('dataset.id: unknown dataset "cifar10". Use one of mnist, xor, circles, spirals, brown, text-file.');
   });
 
   it('a negative train limit', () => {
@@ -301,9 +301,9 @@ describe('parseProject warnings', () => {
 
   it('name an unknown field', () => {
     const [warning] = warningsAfter((document) => {
-      document.training.warmupSteps = 100;
+      document.training.warmupEpochs = 100;
     });
-    expect(warning.message).toBe('training.warmupSteps: unknown field, ignored. It will be dropped when the project is saved.');
+    expect(warning.message).toBe('training.warmupEpochs: unknown field, ignored. It will be dropped when the project is saved.');
   });
 });
 

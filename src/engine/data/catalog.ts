@@ -52,6 +52,30 @@ export const DATASETS: readonly DatasetInfo[] = [
     trainCount: SYNTHETIC_TRAIN_COUNT,
     testCount: SYNTHETIC_TEST_COUNT,
   },
+  {
+    id: 'brown',
+    label: 'Brown corpus (text)',
+    description:
+      'About six million characters of American English from 1961: news, fiction, science and more, 500 documents in all. ' +
+      'A language model learns to predict each next character (or byte) from the ones before it. Train it with a Token input node.',
+    featureShape: [],
+    classCount: 0,
+    trainCount: 0,
+    testCount: 0,
+    task: 'language-model',
+  },
+  {
+    id: 'text-file',
+    label: 'Text file',
+    description:
+      'Any UTF-8 text file you choose (set its path in the dataset settings). A language model learns to predict each next ' +
+      'character (or byte) from the ones before it. Train it with a Token input node.',
+    featureShape: [],
+    classCount: 0,
+    trainCount: 0,
+    testCount: 0,
+    task: 'language-model',
+  },
 ];
 
 export const DATASET_IDS: readonly DatasetId[] = DATASETS.map((info) => info.id);
@@ -69,8 +93,20 @@ export function getDatasetInfo(id: string): DatasetInfo {
   return info;
 }
 
-/** Returns the sample shape and class count that graph validation needs, without loading any data. */
-export function datasetShapes(id: DatasetId): DatasetShapes {
+/** True for the text datasets, which train next-token language models. */
+export function isTextDataset(id: DatasetId): boolean {
+  return getDatasetInfo(id).task === 'language-model';
+}
+
+/**
+ * Returns the sample shape and class count that graph validation needs, without loading any data.
+ * A text dataset's vocabulary size depends on its text and tokenizer, so pass it once the text is
+ * loaded; until then shapes carry the symbol `V` for it.
+ */
+export function datasetShapes(id: DatasetId, vocabularySize?: number): DatasetShapes {
   const info = getDatasetInfo(id);
+  if (info.task === 'language-model') {
+    return { featureShape: [], classCount: vocabularySize ?? 0, task: 'language-model', ...(vocabularySize === undefined ? {} : { vocabularySize }) };
+  }
   return { featureShape: info.featureShape, classCount: info.classCount };
 }

@@ -9,7 +9,7 @@ import type { DatasetId } from '../../shared/project';
 import { Rng } from '../tensor/random';
 import { selectSamples, shuffledIndices, type Dataset, type DataSplit } from './dataset';
 
-export type SyntheticDatasetId = Exclude<DatasetId, 'mnist'>;
+export type SyntheticDatasetId = Exclude<DatasetId, 'mnist' | 'brown' | 'text-file'>;
 
 export const SYNTHETIC_TRAIN_COUNT = 800;
 export const SYNTHETIC_TEST_COUNT = 200;

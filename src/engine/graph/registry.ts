@@ -106,6 +106,8 @@ export function checkParamValue(param: ParamSpec, value: unknown): string | null
     }
     case 'bool':
       return typeof value === 'boolean' ? null : `must be true or false, got ${describeValue(value)}.`;
+    case 'text':
+      return typeof value === 'string' ? null : `must be a text, got ${describeValue(value)}.`;
   }
 }
 

@@ -54,7 +54,13 @@ export interface BoolParamSpec extends ParamSpecBase {
   default: boolean;
 }
 
-export type ParamSpec = IntParamSpec | FloatParamSpec | EnumParamSpec | BoolParamSpec;
+/** A free text, such as the id of another node. */
+export interface TextParamSpec extends ParamSpecBase {
+  kind: 'text';
+  default: string;
+}
+
+export type ParamSpec = IntParamSpec | FloatParamSpec | EnumParamSpec | BoolParamSpec | TextParamSpec;
 
 export type NodeCategory = 'data' | 'layer' | 'activation' | 'loss';
 
@@ -66,12 +72,19 @@ export interface ShapeContext {
   inputs: Readonly<Record<string, SymbolicShape | undefined>>;
   /** Shapes the dataset provides, for data nodes. */
   dataset: DatasetShapes;
+  /** Returns another node of the graph by id, with its resolved parameters, for rules that refer to a node by name. */
+  lookupNode?(nodeId: string): { type: string; params: Readonly<Record<string, ParamValue>> } | undefined;
 }
 
 export interface DatasetShapes {
-  /** Shape of one sample, without the batch dimension (`[784]` for MNIST). */
+  /** Shape of one sample, without the batch dimension (`[784]` for MNIST); [] for text, whose windows the Token input cuts. */
   featureShape: readonly number[];
+  /** Classes of a classification dataset; for text, the vocabulary size when known, otherwise 0. */
   classCount: number;
+  /** Absent means classification. */
+  task?: 'classification' | 'language-model';
+  /** Tokens in the vocabulary of a text dataset, known once its text is loaded. Shapes use the symbol `V` until then. */
+  vocabularySize?: number;
 }
 
 /** Output shapes by port name, or a message for the user on what to fix. */
@@ -87,6 +100,8 @@ export interface CompiledNode {
   parameters: Record<string, Tensor>;
   /** Maps input tensors by port name to output tensors by port name. */
   forward(inputs: Record<string, Tensor>, mode: ForwardMode): Record<string, Tensor>;
+  /** For attention nodes: each head's weights [B, T, T] from the last forward, or an empty list before it. */
+  lastAttention?(): Tensor[];
 }
 
 export interface CompileContext {
@@ -96,6 +111,13 @@ export interface CompileContext {
   inputShapes: Readonly<Record<string, SymbolicShape>>;
   /** Seeded generator for parameter initialisation. */
   rng: Rng;
+  /** Shapes of the dataset the model trains on, with a known vocabulary size for text. */
+  dataset: DatasetShapes;
+  /**
+   * Returns a parameter of another compiled node by node id and local name. Call it from
+   * `forward`, not during `compile`, because nodes compile in order of id.
+   */
+  parameterOf(nodeId: string, localName: string): Tensor | undefined;
 }
 
 export interface NodeTypeSpec {

@@ -162,6 +162,11 @@ function inferShapes(
 ): Pick<GraphValidation, 'nodeShapes' | 'edgeShapes'> {
   const nodeShapes = new Map<string, Record<string, SymbolicShape>>();
   const edgeShapes = new Map<string, SymbolicShape>();
+  const lookupNode = (nodeId: string) => {
+    const spec = index.specs.get(nodeId);
+    const params = index.params.get(nodeId);
+    return spec === undefined || params === undefined ? undefined : { type: spec.type, params };
+  };
   for (const node of order) {
     const spec = index.specs.get(node.id)!;
     const ports = index.incoming.get(node.id);
@@ -175,7 +180,7 @@ function inferShapes(
     }
     if (!ready) continue;
 
-    const result = spec.inferShape({ nodeId: node.id, params: index.params.get(node.id)!, inputs, dataset: index.dataset });
+    const result = spec.inferShape({ nodeId: node.id, params: index.params.get(node.id)!, inputs, dataset: index.dataset, lookupNode });
     if (!result.ok) {
       issues.push({
         path: index.nodePaths.get(node.id),

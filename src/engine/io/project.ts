@@ -118,7 +118,7 @@ function readProject(raw: JsonObject, reader: FieldReader): ProjectFile | undefi
 function readDataset(value: unknown, reader: FieldReader): DatasetRef | undefined {
   const object = reader.object(value, 'dataset');
   if (object === undefined) return undefined;
-  reader.warnUnknownFields(object, 'dataset', ['id', 'trainLimit', 'testLimit']);
+  reader.warnUnknownFields(object, 'dataset', ['id', 'trainLimit', 'testLimit', 'path', 'tokenizer', 'validationFraction']);
 
   let id: DatasetRef['id'] | undefined;
   if (typeof object.id === 'string' && !(DATASET_IDS as readonly string[]).includes(object.id)) {
@@ -136,23 +136,72 @@ function readDataset(value: unknown, reader: FieldReader): DatasetRef | undefine
     if (limit === undefined) valid = false;
     else dataset[field] = limit;
   }
+
+  if (object.path !== undefined) {
+    const path = reader.text(object.path, 'dataset.path');
+    if (path === undefined) valid = false;
+    else dataset.path = path;
+  } else if (id === 'text-file') {
+    reader.report('dataset.path', 'missing. The text-file dataset needs the path of a UTF-8 text file, absolute or relative to the project file.');
+    valid = false;
+  }
+  if (object.tokenizer !== undefined) {
+    const tokenizer = reader.choice(object.tokenizer, 'dataset.tokenizer', ['char', 'byte'] as const);
+    if (tokenizer === undefined) valid = false;
+    else dataset.tokenizer = tokenizer;
+  }
+  if (object.validationFraction !== undefined) {
+    const fraction = reader.number(object.validationFraction, 'dataset.validationFraction', { above: 0, max: 0.5, expected: 'a number above 0 and at most 0.5' });
+    if (fraction === undefined) valid = false;
+    else dataset.validationFraction = fraction;
+  }
   return valid ? (dataset as DatasetRef) : undefined;
 }
+
+/** Optional training fields with their rules, in the order a saved file lists them. */
+const OPTIONAL_TRAINING_NUMBERS = [
+  ['weightDecay', { min: 0, below: 1, expected: 'a number from 0 up to but not including 1' }],
+  ['gradientClipNorm', { above: 0, expected: 'a positive number' }],
+  ['warmupSteps', { integer: true, min: 0, expected: 'a non-negative integer' }],
+  ['stepsPerEpoch', { integer: true, min: 1, expected: 'a positive integer' }],
+  ['checkpointEveryEpochs', { integer: true, min: 1, expected: 'a positive integer' }],
+] as const;
 
 function readTraining(value: unknown, reader: FieldReader): TrainingSettings | undefined {
   const object = reader.object(value, 'training');
   if (object === undefined) return undefined;
-  reader.warnUnknownFields(object, 'training', Object.keys(DEFAULT_TRAINING));
+  const optionalNames = OPTIONAL_TRAINING_NUMBERS.map(([name]) => name);
+  reader.warnUnknownFields(object, 'training', [...Object.keys(DEFAULT_TRAINING), 'schedule', ...optionalNames]);
 
   const training = {
     epochs: reader.number(object.epochs, 'training.epochs', { integer: true, min: 1, expected: 'a positive integer' }),
     batchSize: reader.number(object.batchSize, 'training.batchSize', { integer: true, min: 1, expected: 'a positive integer' }),
     learningRate: reader.number(object.learningRate, 'training.learningRate', { above: 0, expected: 'a positive number' }),
-    optimizer: reader.choice(object.optimizer, 'training.optimizer', ['sgd', 'adam'] as const),
+    optimizer: reader.choice(object.optimizer, 'training.optimizer', ['sgd', 'adam', 'adamw'] as const),
     momentum: reader.number(object.momentum, 'training.momentum', { min: 0, below: 1, expected: 'a number from 0 up to but not including 1' }),
     seed: reader.number(object.seed, 'training.seed', { integer: true, min: 0, max: MAX_SEED, expected: `an integer from 0 to ${MAX_SEED}` }),
   };
-  return Object.values(training).every((field) => field !== undefined) ? (training as TrainingSettings) : undefined;
+  let valid = Object.values(training).every((field) => field !== undefined);
+  const result = training as TrainingSettings;
+
+  if (object.schedule !== undefined) {
+    const schedule = reader.choice(object.schedule, 'training.schedule', ['constant', 'warmup-cosine'] as const);
+    if (schedule === undefined) valid = false;
+    else result.schedule = schedule;
+  }
+  for (const [name, rule] of OPTIONAL_TRAINING_NUMBERS) {
+    if (object[name] === undefined) continue;
+    const value = reader.number(object[name], `training.${name}`, rule);
+    if (value === undefined) valid = false;
+    else result[name] = value;
+  }
+  if (result.warmupSteps !== undefined && result.warmupSteps > 0 && result.schedule !== 'warmup-cosine') {
+    reader.warnings.push({
+      path: 'training.warmupSteps',
+      message: 'training.warmupSteps: only the warmup-cosine schedule uses it, and training.schedule is not "warmup-cosine". Set the schedule or remove warmupSteps.',
+    });
+  }
+  return valid ? result : undefined;
 }
 
 function readGraph(value: unknown, reader: FieldReader): ProjectGraph | undefined {
@@ -218,7 +267,15 @@ export function serializeProject(project: ProjectFile): string {
   const dataset: DatasetRef = { id: project.dataset.id };
   if (project.dataset.trainLimit !== undefined) dataset.trainLimit = project.dataset.trainLimit;
   if (project.dataset.testLimit !== undefined) dataset.testLimit = project.dataset.testLimit;
+  if (project.dataset.path !== undefined) dataset.path = project.dataset.path;
+  if (project.dataset.tokenizer !== undefined) dataset.tokenizer = project.dataset.tokenizer;
+  if (project.dataset.validationFraction !== undefined) dataset.validationFraction = project.dataset.validationFraction;
   const { training } = project;
+  const optionalTraining: Partial<TrainingSettings> = {};
+  if (training.schedule !== undefined) optionalTraining.schedule = training.schedule;
+  for (const [name] of OPTIONAL_TRAINING_NUMBERS) {
+    if (training[name] !== undefined) optionalTraining[name] = training[name];
+  }
 
   const ordered = {
     format: PROJECT_FORMAT,
@@ -232,6 +289,7 @@ export function serializeProject(project: ProjectFile): string {
       optimizer: training.optimizer,
       momentum: training.momentum,
       seed: training.seed,
+      ...optionalTraining,
     },
     graph: {
       nodes: project.graph.nodes.map((node) => ({

@@ -21,6 +21,9 @@ let cachedDigitPixels: Float32Array[] | null = null;
  */
 export function loadDataset(ref: DatasetRef, seed: number): Dataset {
   const info = getDatasetInfo(ref.id);
+  if (info.task === 'language-model' || info.id === 'brown' || info.id === 'text-file') {
+    throw new Error(`Dataset ${ref.id} is text, which trains a language model: load it with loadTextDataset, not loadDataset.`);
+  }
   const dataset = info.id === 'mnist' ? buildMnistDataset(readMnistDigits(), seed) : buildSyntheticDataset(info.id, seed);
   return applyDatasetLimits(dataset, ref);
 }

@@ -13,7 +13,8 @@ export const denseNode: NodeTypeSpec = {
     'A fully connected layer: every output unit is a weighted sum of all input features plus a bias, so it computes ' +
     'x · Wᵀ + b with a weight matrix of shape [units, inputs]. This is where the network learns. Follow it with an ' +
     'activation such as ReLU, otherwise two Dense layers in a row collapse into one linear map. Use He initialisation ' +
-    'before ReLU and Xavier before Tanh or Sigmoid. The last Dense before the Loss needs one unit per class.',
+    'before ReLU and Xavier before Tanh or Sigmoid. The last Dense before the Loss needs one unit per class. On a sequence ' +
+    '[B, T, features] it maps every position with the same weights.',
   inputs: [INPUT_PORT],
   outputs: [OUTPUT_PORT],
   params: [
@@ -35,18 +36,18 @@ export const denseNode: NodeTypeSpec = {
   inferShape({ nodeId, params, inputs }) {
     const input = inputs.input;
     if (input === undefined) return shapeError('input', `Dense node "${nodeId}" has nothing connected to its input port.`);
-    if (input.length !== 2 || typeof input[1] !== 'number') {
+    if (input.length < 2 || typeof input[input.length - 1] !== 'number') {
       return shapeError(
         'input',
-        `Dense node "${nodeId}", port input: expects [B, features] but receives ${formatSymbolicShape(input)}. Connect it to the Input node's features or to a layer with a 2-D output.`,
+        `Dense node "${nodeId}", port input: expects [B, features] or a sequence [B, T, features] but receives ${formatSymbolicShape(input)}. Connect it to the Input node's features or to a layer output.`,
       );
     }
-    return { ok: true, outputs: { output: [input[0], params.units as number] } };
+    return { ok: true, outputs: { output: [...input.slice(0, -1), params.units as number] } };
   },
 
   compile({ params, inputShapes, rng }) {
     const units = params.units as number;
-    const inFeatures = inputShapes.input[1] as number;
+    const inFeatures = inputShapes.input[inputShapes.input.length - 1] as number;
     const weight =
       params.init === 'xavier'
         ? xavierUniform([units, inFeatures], inFeatures, units, rng)
@@ -57,7 +58,7 @@ export const denseNode: NodeTypeSpec = {
     return {
       parameters,
       forward(inputs) {
-        return { output: linear(inputs.input, weight, parameters.bias) }; // [B, in] -> [B, units]
+        return { output: linear(inputs.input, weight, parameters.bias) }; // [..., in] -> [..., units]
       },
     };
   },

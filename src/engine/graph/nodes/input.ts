@@ -23,7 +23,14 @@ export const inputNode: NodeTypeSpec = {
   ],
   params: [],
 
-  inferShape({ dataset }) {
+  inferShape({ nodeId, dataset }) {
+    if (dataset.task === 'language-model') {
+      return {
+        ok: false,
+        port: INPUT_FEATURES_PORT,
+        message: `Input node "${nodeId}" reads a classification dataset, but the dataset is text. Replace it with a Token input node, or choose a classification dataset.`,
+      };
+    }
     const sampleSize = dataset.featureShape.reduce((product, dim) => product * dim, 1);
     return { ok: true, outputs: { [INPUT_FEATURES_PORT]: [BATCH_DIM, sampleSize], [INPUT_LABELS_PORT]: [BATCH_DIM] } };
   },
