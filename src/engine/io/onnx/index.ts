@@ -1,0 +1,15 @@
+/** ONNX export of Tensorloom graphs. */
+
+export {
+  DEFAULT_OPSET,
+  exportOnnx,
+  MAX_OPSET,
+  MIN_OPSET,
+  ONNX_BATCH_DIM,
+  ONNX_PRODUCER_NAME,
+  PREDICTION_OUTPUT,
+  PROBABILITIES_OUTPUT,
+  type OnnxExportOptions,
+  type OnnxParameters,
+} from './export';
+export { decodeModel } from './proto';
