@@ -1,0 +1,130 @@
+/**
+ * Export and Import weights in web mode: each format downloads through the
+ * browser and the file is read back here; weights that do not fit the graph are
+ * listed tensor by tensor.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { expect, test, type Page } from '@playwright/test';
+import { node, openApp } from './app';
+import { readSafetensors, writeZeroSafetensors } from './safetensors';
+
+/** Exports the open project in `format` with the given weights source and returns the downloaded bytes and file name. */
+async function exportAs(page: Page, format: string, weights?: string): Promise<{ fileName: string; bytes: Buffer }> {
+  await page.getByTestId('export-open').click();
+  const dialog = page.getByTestId('export-dialog');
+  await expect(dialog).toBeVisible();
+  await page.getByTestId('export-format').selectOption(format);
+  if (weights !== undefined) await page.getByTestId(`export-weights-${weights}`).check();
+
+  const downloadPromise = page.waitForEvent('download');
+  await page.getByTestId('export-run').click();
+  const download = await downloadPromise;
+  const bytes = await readFile(await download.path());
+
+  await expect(page.getByTestId('export-location')).toHaveText(download.suggestedFilename());
+  await expect(page.getByTestId('export-error')).toHaveCount(0);
+  await page.getByTestId('export-close').click();
+  await expect(dialog).toHaveCount(0);
+  return { fileName: download.suggestedFilename(), bytes };
+}
+
+test.beforeEach(async ({ page }) => {
+  await openApp(page);
+  await page.getByTestId('project-open-example').click();
+  await expect(node(page, 'fc1')).toBeVisible();
+});
+
+test('config export downloads the project JSON', async ({ page }) => {
+  const { fileName, bytes } = await exportAs(page, 'config');
+
+  expect(fileName).toMatch(/\.json$/);
+  const project = JSON.parse(bytes.toString('utf8')) as { format: string; graph: { nodes: { id: string }[] } };
+  expect(project.format).toBe('tensorloom-project');
+  expect(project.graph.nodes.map((graphNode) => graphNode.id)).toContain('fc1');
+});
+
+test('safetensors export has every parameter', async ({ page }) => {
+  const { fileName, bytes } = await exportAs(page, 'safetensors', 'initial');
+
+  expect(fileName).toMatch(/\.safetensors$/);
+  const file = readSafetensors(bytes);
+  expect(file.headerByteCount % 8).toBe(0);
+  expect(Object.keys(file.tensors).sort()).toEqual(['fc1.bias', 'fc1.weight', 'fc2.bias', 'fc2.weight', 'fc3.bias', 'fc3.weight']);
+  expect(file.tensors['fc1.weight'].shape).toEqual([128, 784]);
+  expect(file.tensors['fc1.weight'].dtype).toBe('F32');
+  const parameterCount = 128 * 784 + 128 + 64 * 128 + 64 + 10 * 64 + 10;
+  expect(file.dataByteCount).toBe(4 * parameterCount);
+});
+
+test('untrained export warns about fresh weights', async ({ page }) => {
+  await page.getByTestId('export-open').click();
+  await page.getByTestId('export-format').selectOption('safetensors');
+  await page.getByTestId('export-weights-latest').check();
+  const downloadPromise = page.waitForEvent('download');
+  await page.getByTestId('export-run').click();
+  await downloadPromise;
+
+  await expect(page.getByTestId('export-outcome')).toBeVisible();
+  await expect(page.getByTestId('export-warning').first()).toBeVisible();
+});
+
+test('ONNX export downloads a non-empty model', async ({ page }) => {
+  const { fileName, bytes } = await exportAs(page, 'onnx', 'initial');
+
+  expect(fileName).toMatch(/\.onnx$/);
+  expect(bytes.length).toBeGreaterThan(4 * 128 * 784);
+});
+
+test('mismatching weights list each tensor', async ({ page }) => {
+  const mismatching = writeZeroSafetensors({
+    'fc1.weight': [64, 784],
+    'fc1.bias': [128],
+    'extra.weight': [3, 3],
+  });
+  await page.getByTestId('weights-file-input').setInputFiles({
+    name: 'wrong.safetensors',
+    mimeType: 'application/octet-stream',
+    buffer: mismatching,
+  });
+
+  const dialog = page.getByTestId('import-failure-dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText('wrong.safetensors');
+  const issues = page.getByTestId('import-issue');
+  await expect(issues.filter({ hasText: 'fc1.weight' })).toHaveAttribute('data-problem', 'shape');
+  await expect(issues.filter({ hasText: 'fc1.weight' })).toContainText('[128, 784]');
+  await expect(issues.filter({ hasText: 'fc1.weight' })).toContainText('[64, 784]');
+  await expect(issues.filter({ hasText: 'extra.weight' })).toHaveAttribute('data-problem', 'unexpected');
+  await expect(issues.filter({ hasText: 'fc2.weight' })).toHaveAttribute('data-problem', 'missing');
+  await expect(issues.filter({ hasText: 'fc1.bias' })).toHaveCount(0);
+
+  await page.getByTestId('import-failure-close').click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByTestId('import-status')).toContainText('Import failed');
+});
+
+test('truncated weights file names the problem', async ({ page }) => {
+  await page.getByTestId('weights-file-input').setInputFiles({
+    name: 'short.safetensors',
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.from([1, 2, 3]),
+  });
+
+  const dialog = page.getByTestId('import-failure-dialog');
+  await expect(dialog).toBeVisible();
+  await expect(page.getByTestId('import-failure-message')).toContainText('short.safetensors');
+  await expect(page.getByTestId('import-issue')).toHaveCount(0);
+});
+
+test('matching weights import without issues', async ({ page }) => {
+  const { bytes } = await exportAs(page, 'safetensors', 'initial');
+  await page.getByTestId('weights-file-input').setInputFiles({
+    name: 'fresh.safetensors',
+    mimeType: 'application/octet-stream',
+    buffer: bytes,
+  });
+
+  await expect(page.getByTestId('import-status')).toContainText('Imported 6 tensors');
+  await expect(page.getByTestId('import-failure-dialog')).toHaveCount(0);
+});
