@@ -94,7 +94,10 @@ export function decodeWeights(bytes: Uint8Array, location: string): LoadedWeight
 export function readWeightsFile(path: string): LoadedWeights {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    const buffer = readFileSync(path);
+    // NOTE: the decoder copies tensor data with `slice()`, which on a Node Buffer returns a view of
+    // the whole underlying memory rather than a copy, so it is given a plain Uint8Array view.
+    bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
