@@ -17,6 +17,12 @@ export interface TensorOptions {
   backwardFn?: (() => void) | null;
   /** Name of the op that produced the tensor, for error messages and debugging. */
   op?: string;
+  /**
+   * Adds this tensor's `grad` into the parents' gradients and may wait on the way,
+   * as an op that exchanges gradients with other devices does. Only
+   * `backwardAsync()` runs it; `backward()` rejects a graph that contains one.
+   */
+  backwardAsyncFn?: (() => Promise<void>) | null;
 }
 
 let gradEnabled = true;
@@ -58,6 +64,7 @@ export class Tensor {
   requiresGrad: boolean;
   readonly parents: readonly Tensor[];
   backwardFn: (() => void) | null;
+  backwardAsyncFn: (() => Promise<void>) | null;
   readonly op: string;
 
   constructor(data: Float32Array, shape: Shape, options: TensorOptions = {}) {
@@ -77,6 +84,13 @@ export class Tensor {
     const parentNeedsGrad = this.parents.some((parent) => parent.requiresGrad);
     this.requiresGrad = options.requiresGrad ?? (gradEnabled && parentNeedsGrad);
     this.backwardFn = this.requiresGrad && this.parents.length > 0 ? (options.backwardFn ?? null) : null;
+    this.backwardAsyncFn = this.requiresGrad && this.parents.length > 0 ? (options.backwardAsyncFn ?? null) : null;
+    if (this.backwardAsyncFn !== null && this.backwardFn === null) {
+      const op = this.op;
+      this.backwardFn = () => {
+        throw new Error(`The backward pass of op ${op} waits on other devices, so it cannot run synchronously: call backwardAsync() instead of backward().`);
+      };
+    }
   }
 
   static zeros(shape: Shape, requiresGrad = false): Tensor {
@@ -156,6 +170,32 @@ export class Tensor {
     for (let i = order.length - 1; i >= 0; i--) {
       const node = order[i];
       if (node.backwardFn !== null && node.grad !== null) node.backwardFn();
+    }
+  }
+
+  /**
+   * Backpropagates like `backward()`, in the same order, but awaits each op that has
+   * an asynchronous backward function (a collective between devices) before the
+   * next node, so gradients stay complete when they are passed on.
+   */
+  async backwardAsync(seed?: Float32Array): Promise<void> {
+    if (!this.requiresGrad) {
+      throw new Error(`backwardAsync() called on a tensor that does not require gradients (op ${this.op}).`);
+    }
+    if (seed === undefined && this.data.length !== 1) {
+      throw new Error(`backwardAsync() without a seed needs a scalar, got shape ${formatShape(this.shape)}.`);
+    }
+    this.accumulateGrad(seed ?? Float32Array.of(1));
+
+    const order = topologicalOrder(this);
+    for (let i = order.length - 1; i >= 0; i--) {
+      const node = order[i];
+      if (node.grad === null) continue;
+      if (node.backwardAsyncFn !== null) {
+        await node.backwardAsyncFn();
+      } else if (node.backwardFn !== null) {
+        node.backwardFn();
+      }
     }
   }
 }
