@@ -1,0 +1,81 @@
+/**
+ * How each node type is written in PyTorch: the submodule it owns, if any, and
+ * the expression of each output in `forward`. A node type without an entry
+ * here cannot be exported, and the exporter says so naming the node.
+ */
+
+import type { ParamValue } from '../../../shared/project';
+import type { SymbolicShape } from '../../graph/types';
+import { pythonBool, pythonInt } from './python';
+
+export interface EmitContext {
+  nodeId: string;
+  params: Readonly<Record<string, ParamValue>>;
+  /** Shape arriving at each connected input port, with the batch dimension symbolic. */
+  inputShapes: Readonly<Record<string, SymbolicShape>>;
+  /** Python expression of each connected input, by port name. */
+  inputs: Readonly<Record<string, string>>;
+  /** Python expression that reads the node's submodule, for a node with a `layer`. */
+  module: string;
+}
+
+export interface LayerCode {
+  /** Python expression that builds the submodule. */
+  constructor: string;
+  /** Local names of the submodule's parameters, as the engine names them (`weight`, `bias`). */
+  parameters: readonly string[];
+  /** Statements run in `__init__` after the submodule is stored, with `module` reading it. */
+  init(module: string): string[];
+}
+
+export interface NodeEmitter {
+  /** The submodule of a node with parameters; its state_dict() keys are the node's local parameter names. */
+  layer?(context: EmitContext): LayerCode;
+  /** Python expression of each output port that `forward` computes. */
+  forward(context: EmitContext): Record<string, string>;
+}
+
+/** Name of the `forward` argument that receives the Input node's features. */
+export const FEATURES_ARGUMENT = 'features';
+
+function elementwise(functionName: string): NodeEmitter {
+  return { forward: ({ inputs }) => ({ output: `${functionName}(${inputs.input})` }) };
+}
+
+function lastDim(shape: SymbolicShape, nodeId: string): number {
+  const dim = shape[shape.length - 1];
+  if (typeof dim !== 'number') throw new Error(`Node "${nodeId}": the last input dimension is the symbol ${String(dim)}, so the layer width is unknown.`);
+  return dim;
+}
+
+const denseEmitter: NodeEmitter = {
+  layer({ nodeId, params, inputShapes }) {
+    const inFeatures = lastDim(inputShapes.input, nodeId);
+    const units = params.units as number;
+    const bias = params.bias === true;
+    return {
+      constructor: `nn.Linear(${pythonInt(inFeatures)}, ${pythonInt(units)}, bias=${pythonBool(bias)})`,
+      parameters: bias ? ['weight', 'bias'] : ['weight'],
+      init(module) {
+        // Tensorloom's He init is N(0, 2 / fan_in), and its Xavier init is U(±√(6 / (fan_in + fan_out))).
+        const weightInit =
+          params.init === 'xavier'
+            ? `nn.init.xavier_uniform_(${module}.weight)`
+            : `nn.init.kaiming_normal_(${module}.weight, nonlinearity="relu")`;
+        return bias ? [weightInit, `nn.init.zeros_(${module}.bias)`] : [weightInit];
+      },
+    };
+  },
+  forward: ({ module, inputs }) => ({ output: `${module}(${inputs.input})` }), // [B, in] -> [B, units]
+};
+
+/** Emitters by node type. */
+export const NODE_EMITTERS: ReadonlyMap<string, NodeEmitter> = new Map<string, NodeEmitter>([
+  // The Input node flattens each sample to one row, as the engine does.
+  ['Input', { forward: ({ inputs }) => ({ features: `${inputs.features}.reshape(${inputs.features}.shape[0], -1)` }) }],
+  ['Dense', denseEmitter],
+  ['ReLU', elementwise('torch.relu')],
+  ['Sigmoid', elementwise('torch.sigmoid')],
+  ['Tanh', elementwise('torch.tanh')],
+  ['Softmax', { forward: ({ inputs }) => ({ output: `torch.softmax(${inputs.input}, dim=-1)` }) }],
+]);

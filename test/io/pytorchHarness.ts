@@ -1,0 +1,150 @@
+/**
+ * Runs an exported PyTorch file with Debian's PyTorch (/usr/bin/python3, torch
+ * 1.13): writes the module, the engine's weights and a batch to a temporary
+ * folder, runs a small driver that loads them and computes the prediction and
+ * the loss, and reads the driver's results back.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeSafetensors, encodeSafetensors } from '../../src/engine/io/safetensors';
+import type { Tensor } from '../../src/engine/tensor/tensor';
+
+export const PYTHON = '/usr/bin/python3';
+
+/** Why the PyTorch tests cannot run here, or null when /usr/bin/python3 imports torch and numpy. */
+export function pythonTorchProblem(): string | null {
+  const result = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  if (result.error !== undefined) return `${PYTHON} cannot start (${result.error.message})`;
+  if (result.status !== 0) return `${PYTHON} cannot import torch and numpy: ${result.stderr.trim().split('\n').pop()}`;
+  return null;
+}
+
+const DRIVER = String.raw`
+import importlib.util
+import inspect
+import json
+import sys
+
+import torch
+
+module_path, weights_path, batch_path, results_path = sys.argv[1:5]
+spec = importlib.util.spec_from_file_location("exported", module_path)
+exported = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(exported)
+
+model_class = getattr(exported, sys.argv[5])
+torch.manual_seed(0)
+model = model_class()
+state_keys = list(model.state_dict())
+exported.load_safetensors(model, weights_path)
+model.eval()
+
+batch = exported.read_safetensors(batch_path)
+features = batch["features"]
+results = {}
+with torch.no_grad():
+    prediction = model(features)
+    results["prediction"] = prediction
+    if "targets" in batch:
+        # loss() takes the logits when its first argument is named so and the model has logits().
+        takes_logits = "logits" in inspect.signature(model.loss).parameters and hasattr(model, "logits")
+        scores = model.logits(features) if takes_logits else prediction
+        results["loss"] = model.loss(scores, batch["targets"].long()).reshape(1)
+exported.write_safetensors(results, results_path)
+tensorloom_keys = list(exported.tensorloom_state_dict(model))
+print(json.dumps({"state_keys": state_keys, "tensorloom_keys": tensorloom_keys}))
+`;
+
+export interface TorchRun {
+  prediction: { shape: number[]; data: Float32Array };
+  loss?: number;
+  /** state_dict() keys of a freshly built model, in registration order. */
+  stateKeys: string[];
+  /** The same parameters under Tensorloom's names, from `tensorloom_state_dict`. */
+  tensorloomKeys: string[];
+}
+
+export interface TorchInputs {
+  features: Tensor;
+  /** Class or token targets; when given, the driver also computes `model.loss`. */
+  targets?: Tensor;
+  className?: string;
+}
+
+/** Writes `source` and `parameters` to a temporary folder, runs the driver on `inputs` and returns its results. */
+export function runExported(source: string, parameters: ReadonlyMap<string, Tensor>, inputs: TorchInputs): TorchRun {
+  const folder = mkdtempSync(join(tmpdir(), 'tensorloom-pytorch-'));
+  try {
+    const modulePath = join(folder, 'model.py');
+    const weightsPath = join(folder, 'weights.safetensors');
+    const batchPath = join(folder, 'batch.safetensors');
+    const resultsPath = join(folder, 'results.safetensors');
+    const driverPath = join(folder, 'driver.py');
+    writeFileSync(modulePath, source);
+    writeFileSync(weightsPath, encodeSafetensors(parameters));
+    const batch = new Map<string, Tensor>([['features', inputs.features]]);
+    if (inputs.targets !== undefined) batch.set('targets', inputs.targets);
+    writeFileSync(batchPath, encodeSafetensors(batch));
+    writeFileSync(driverPath, DRIVER);
+
+    const output = runPython([driverPath, modulePath, weightsPath, batchPath, resultsPath, inputs.className ?? 'TensorloomModel']);
+    // A fresh Uint8Array, because decodeSafetensors misreads a pooled Node Buffer (Buffer#slice does not copy).
+    const results = decodeSafetensors(new Uint8Array(readFileSync(resultsPath))).tensors;
+    const prediction = results.get('prediction')!;
+    const loss = results.get('loss');
+    const keys = JSON.parse(output.trim().split('\n').pop()!) as { state_keys: string[]; tensorloom_keys: string[] };
+    return {
+      prediction: { shape: prediction.shape, data: prediction.data },
+      ...(loss === undefined ? {} : { loss: loss.data[0] }),
+      stateKeys: keys.state_keys,
+      tensorloomKeys: keys.tensorloom_keys,
+    };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** Runs /usr/bin/python3 with `args` and returns its standard output; throws with its standard error when it fails. */
+export function runPython(args: readonly string[], options: { cwd?: string; input?: string } = {}): string {
+  const result = spawnSync(PYTHON, args, { encoding: 'utf8', cwd: options.cwd, input: options.input, timeout: 120_000 });
+  if (result.error !== undefined) throw result.error;
+  if (result.status !== 0) throw new Error(`${PYTHON} ${args.join(' ')} exited with ${result.status}:\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** Returns the largest absolute difference between two equally long arrays. */
+export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`Cannot compare arrays of ${a.length} and ${b.length} values.`);
+  let largest = 0;
+  for (let i = 0; i < a.length; i++) largest = Math.max(largest, Math.abs(a[i] - b[i]));
+  return largest;
+}
+
+/**
+ * Writes `source` as model.py and `files` beside it in a temporary folder, then
+ * runs `script` there with the folder as the working directory, where
+ * `import model` loads the export. Returns the exit status and both outputs.
+ */
+export function runScriptBeside(
+  source: string,
+  files: Readonly<Record<string, Uint8Array>>,
+  script: string,
+): { status: number | null; stdout: string; stderr: string; folder: Record<string, Uint8Array> } {
+  const folder = mkdtempSync(join(tmpdir(), 'tensorloom-pytorch-'));
+  try {
+    writeFileSync(join(folder, 'model.py'), source);
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(folder, name), bytes);
+    const result = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8', cwd: folder, timeout: 120_000 });
+    if (result.error !== undefined) throw result.error;
+    const written: Record<string, Uint8Array> = {};
+    for (const name of readdirSync(folder)) {
+      if (name.endsWith('.safetensors')) written[name] = new Uint8Array(readFileSync(join(folder, name)));
+    }
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr, folder: written };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
