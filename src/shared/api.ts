@@ -39,6 +39,11 @@ export interface SavedProject {
 export interface ActivationProbe {
   nodeId: string | null;
   sampleIndex: number;
+  /**
+   * For a language model: the text whose attention weights and activations are shown, cut to
+   * the context length. Absent or null means the start of the validation text.
+   */
+  text?: string | null;
 }
 
 export type RunState = 'idle' | 'starting' | 'running' | 'paused' | 'stopping';
@@ -73,9 +78,63 @@ export interface ActivationSnapshot {
   gradientHistogram?: Histogram;
 }
 
+/**
+ * What every attention node of a language model does with one input text, computed in the
+ * device process after the last training step. `tokens[i]` is the decoded token at position i,
+ * which labels both row i (the query) and column i (the key) of every head's weights.
+ */
+export interface AttentionSnapshot {
+  tokens: string[];
+  /** One entry per attention node (head, multi-head attention or transformer block), in forward order. */
+  layers: AttentionLayerSnapshot[];
+}
+
+export interface AttentionLayerSnapshot {
+  nodeId: string;
+  nodeType: string;
+  /** One T×T matrix per head, row-major: `heads[h][i * T + j]` is how much query position i attends to key position j. Rows sum to 1. */
+  heads: number[][];
+}
+
+/** A request to continue a prompt with the current or last model of a language model run. */
+export interface GenerationRequest {
+  prompt: string;
+  /** Divides the logits before sampling; 0 is greedy (always the most likely token). */
+  temperature: number;
+  /** Samples among the k most likely tokens only; absent means all. */
+  topK?: number;
+  /** Number of tokens to add, 1 to 2000. */
+  maxTokens: number;
+  /** Seed of the sampling, so the same request gives the same text. Default 0. */
+  seed?: number;
+}
+
+/** One candidate next token and its probability under the model at temperature 1 (top-k not applied). */
+export interface TokenProbability {
+  tokenId: number;
+  /** Decoded token text. */
+  token: string;
+  probability: number;
+}
+
+export interface GenerationResult {
+  requestId: string;
+  prompt: string;
+  /** The new text only, without the prompt. */
+  generated: string;
+  tokenCount: number;
+}
+
+/** Options of `startRun`. */
+export interface RunOptions {
+  /** Loads the last checkpoint of this project before training, checking tensor names, shapes and the vocabulary. */
+  resume?: boolean;
+}
+
 export type RunEvent =
   | { kind: 'started'; runId: string; totalSteps: number; stepsPerEpoch: number }
-  | { kind: 'step'; runId: string; step: number; epoch: number; loss: number; samplesPerSecond: number }
+  /** `tokensPerSecond` is present for language models, where `samplesPerSecond` counts windows. */
+  | { kind: 'step'; runId: string; step: number; epoch: number; loss: number; samplesPerSecond: number; tokensPerSecond?: number }
   | {
       kind: 'epoch';
       runId: string;
@@ -85,8 +144,23 @@ export type RunEvent =
       testAccuracy: number;
       samplesPerSecond: number;
       durationMs: number;
+      /**
+       * Language models only: `trainLoss` and `testLoss` are then next-token losses in nats per
+       * token on training and validation windows, `testAccuracy` the share of positions whose most
+       * likely next token is right, and this the entropy of the training text's token frequencies,
+       * the loss of a model that ignores context.
+       */
+      unigramEntropyNats?: number;
+      /** Language models only: training tokens per second (`samplesPerSecond` counts windows). */
+      tokensPerSecond?: number;
     }
   | { kind: 'activations'; runId: string; step: number; snapshot: ActivationSnapshot }
+  /** Language models only, throttled like activations, and once more at the end of the run. */
+  | { kind: 'attention'; runId: string; step: number; snapshot: AttentionSnapshot }
+  /** One generated token of `generateText`, with the distribution it was drawn from (the 20 most likely tokens). */
+  | { kind: 'generation'; runId: string; requestId: string; index: number; tokenId: number; token: string; candidates: TokenProbability[] }
+  /** The device wrote a checkpoint of the model's parameters. */
+  | { kind: 'checkpoint'; runId: string; path: string; epoch: number; step: number }
   | { kind: 'state'; runId: string; state: RunState }
   | { kind: 'done'; runId: string; reason: 'completed' | 'stopped'; epochs: number; testAccuracy: number | null }
   | { kind: 'error'; runId: string | null; message: string; nodeId?: string; issues?: ProjectIssue[] };
@@ -176,7 +250,7 @@ export interface TensorloomApi {
    * save dialog first; null when the user cancels.
    */
   saveProjectDialog(project: ProjectFile, location: string | null, saveAs: boolean): Promise<SavedProject | null>;
-  startRun(project: ProjectFile): Promise<RunStatus>;
+  startRun(project: ProjectFile, options?: RunOptions): Promise<RunStatus>;
   pauseRun(): Promise<RunStatus>;
   resumeRun(): Promise<RunStatus>;
   /** Runs one optimizer step while paused (starting paused if idle). */
@@ -185,6 +259,15 @@ export interface TensorloomApi {
   getRunStatus(): Promise<RunStatus>;
   setActivationProbe(probe: ActivationProbe): Promise<void>;
   onDidRunEvent(listener: (event: RunEvent) => void): Unsubscribe;
+  /**
+   * Continues `request.prompt` with the model of the current run, or of the last run after it
+   * ended (its device stays up until the next run starts). Streams each token as a `generation`
+   * run event and resolves with the whole text. Rejects naming the problem, such as a prompt
+   * character outside the vocabulary, or no language model run.
+   */
+  generateText(request: GenerationRequest): Promise<GenerationResult>;
+  /** Returns the path of the checkpoint the last run wrote, or null when there is none. */
+  getCheckpointPath(): Promise<string | null>;
   /**
    * Exports the project in `request.format`. The desktop app shows a save dialog and writes
    * the file atomically (null when the user cancels); web mode returns the bytes to download.
@@ -221,6 +304,8 @@ export const API_METHODS: readonly ApiMethod[] = [
   'exportProject',
   'importWeights',
   'openProjectWithWeights',
+  'generateText',
+  'getCheckpointPath',
 ];
 
 /** IPC channel for a method call (`invoke`), and the one channel for run events. */

@@ -1,8 +1,9 @@
 /**
  * The device process entry, built to out/main/device.js. It runs as an Electron
  * utility process or a Node child process, receives an `init` message with the
- * project, trains on command, streams metrics and snapshots, and exits after
- * reporting `done` or `error`.
+ * project, trains on command, and streams metrics and snapshots. It exits after
+ * reporting `error`. After `done` it stays up with the final weights to answer
+ * `set-probe` and `generate`, until main sends `shutdown` or disconnects.
  */
 
 import type { DeviceToMainMessage, MainToDeviceMessage } from '../../shared/device';
@@ -11,12 +12,26 @@ import { errorMessage, TrainingSession } from './session';
 
 const channel = connectToParent();
 let session: TrainingSession | null = null;
+/** True once the run has ended with `done` or `error`. */
 let finished = false;
+/** True once the device is exiting, after an error or `shutdown`. */
+let exiting = false;
 
 function finish(message: DeviceToMainMessage): void {
   if (finished) return;
   finished = true;
-  channel.sendAndExit(message, message.type === 'error' ? 1 : 0);
+  if (message.type === 'done') {
+    channel.send(message);
+    return;
+  }
+  exit(message, 1);
+}
+
+function exit(message: DeviceToMainMessage | null, exitCode: number): void {
+  if (exiting) return;
+  exiting = true;
+  if (message === null) process.exit(exitCode);
+  channel.sendAndExit(message, exitCode);
 }
 
 function log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
@@ -24,7 +39,13 @@ function log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void 
 }
 
 function handleMessage(message: MainToDeviceMessage): void {
-  if (finished) return;
+  if (exiting) return;
+  if (message.type === 'shutdown') {
+    exit(null, 0);
+    return;
+  }
+  // After `done` only the requests that read the final model are answered.
+  if (finished && message.type !== 'set-probe' && message.type !== 'generate') return;
   if (message.type === 'init') {
     if (session !== null) {
       log('warn', 'ignored a second init message: a device process runs one run');
@@ -42,7 +63,7 @@ function handleMessage(message: MainToDeviceMessage): void {
   }
 
   if (session === null) {
-    if (message.type === 'stop') finish({ type: 'done', reason: 'stopped', epochs: 0, testAccuracy: null });
+    if (message.type === 'stop') exit({ type: 'done', reason: 'stopped', epochs: 0, testAccuracy: null }, 0);
     else log('warn', `ignored ${message.type} before init`);
     return;
   }
@@ -66,6 +87,9 @@ function handleMessage(message: MainToDeviceMessage): void {
     case 'set-probe':
       active.setProbe(message.probe);
       return;
+    case 'generate':
+      active.generate(message.requestId, message.request);
+      return;
   }
 }
 
@@ -81,5 +105,5 @@ channel.onMessage((message) => {
 // run ends (it sends `stop`), so the device must not die first and look like a crash.
 process.on('SIGINT', () => log('debug', 'ignored SIGINT: the parent process stops this device'));
 
-process.on('uncaughtException', (error) => finish(errorMessage(error)));
-process.on('unhandledRejection', (reason) => finish(errorMessage(reason)));
+process.on('uncaughtException', (error) => exit(errorMessage(error), 1));
+process.on('unhandledRejection', (reason) => exit(errorMessage(reason), 1));
