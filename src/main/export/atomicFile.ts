@@ -33,8 +33,8 @@ export function temporaryPathFor(path: string): string {
 
 /**
  * Writes `bytes` to `path` atomically. Throws an error naming the file and the reason
- * when the folder is missing or not writable or the write fails; the old file, if any,
- * is then unchanged and no temporary file is left behind.
+ * when the folder is missing or not writable or the write fails. The old file, if any,
+ * is then unchanged, and the temporary file is removed.
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array, writer: ByteWriter = nodeByteWriter): void {
   const temporaryPath = temporaryPathFor(path);

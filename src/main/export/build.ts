@@ -10,7 +10,7 @@ import { encodeWeights, type WeightTensors } from './weights';
 
 /**
  * Returns the file contents of `project` exported as `format`. `weights` must be
- * given for the formats whose EXPORT_FORMAT_INFO says `needsWeights` (safetensors
+ * given for the formats that set `needsWeights` in EXPORT_FORMAT_INFO (safetensors
  * and ONNX). The PyTorch export is Python code that loads a safetensors file itself.
  */
 export function buildExportBytes(format: ExportFormat, project: ProjectFile, weights: WeightTensors | null): Uint8Array {

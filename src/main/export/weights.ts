@@ -51,10 +51,12 @@ export const PROJECT_NAME_METADATA_KEY = 'tensorloom.project';
 
 /**
  * Returns the dataset shapes the graph compiles against. Classification datasets
- * have fixed shapes; a text dataset's vocabulary depends on its text, which is loaded.
+ * have fixed shapes, but a text dataset's vocabulary depends on its text, so the text is loaded.
  */
 function datasetShapesFor(dataset: DatasetRef, seed: number): DatasetShapes {
   if (getDatasetInfo(dataset.id).task !== 'language-model') return datasetShapes(dataset.id);
+  // NOTE: loadDataset cannot resolve a `text-file` path relative to the project file, because it
+  // does not know that file's folder here. No test covers exporting a language model.
   const loaded = loadDataset(dataset, seed);
   return { featureShape: loaded.featureShape, classCount: loaded.classCount };
 }
@@ -73,7 +75,7 @@ export function initialWeights(project: ProjectFile): WeightTensors {
   return tensors;
 }
 
-/** Decodes safetensors bytes; a malformed file throws a WeightsFileError with the decoder's message and `location`. */
+/** Decodes safetensors bytes. A malformed file throws a WeightsFileError with the decoder's message and `location`. */
 export function decodeWeights(bytes: Uint8Array, location: string): LoadedWeights {
   try {
     const decoded = decodeSafetensors(bytes);

@@ -1,7 +1,7 @@
 /**
- * Which weights an export uses: the weights imported last, the last run's
- * checkpoint, a given file, or weights freshly initialised from the seed. The
- * desktop app, web mode and the CLI all resolve a `WeightsSource` here.
+ * Selection of the weights an export uses: the weights imported last, the last
+ * run's checkpoint, a given file, or weights freshly initialised from the seed.
+ * The desktop app, web mode and the CLI all resolve a `WeightsSource` here.
  */
 
 import { existsSync, statSync } from 'node:fs';
@@ -25,7 +25,7 @@ export interface WeightsContext {
 
 export interface ResolvedWeights {
   tensors: WeightTensors;
-  /** Where the weights came from, for messages: a file path, or how they were made. */
+  /** Origin of the weights, for messages: a file path, or how they were made. */
   from: string;
   warnings: string[];
 }

@@ -1,8 +1,8 @@
 /**
  * The export and import part of the app services: exporting a project as config,
  * safetensors, ONNX or PyTorch, importing weights into a matching graph, and opening
- * a project together with the weights file beside it. In the desktop app files go
- * through native dialogs and atomic writes; in web mode exports come back as base64
+ * a project together with the weights file beside it. In the desktop app, files go
+ * through native dialogs and atomic writes. In web mode, exports come back as base64
  * bytes for the browser to download, because the WebSocket bridge carries JSON only.
  */
 
@@ -60,9 +60,6 @@ export interface ExportService {
 
 export const IMPORT_NEEDS_BYTES = 'Importing weights in web mode needs the file itself: choose it with Import weights in the page, which sends its bytes.';
 export const OPEN_WITH_WEIGHTS_UNAVAILABLE = 'Opening by dialog is only available in the desktop app; use Open to upload a file.';
-
-/** Largest upload accepted as base64 text, about 1 GB of weights. */
-const MAX_BASE64_CHARS = 1_400_000_000;
 
 export function createExportService(options: ExportServiceOptions): ExportService {
   const dialogHost = options.dialogHost;
@@ -220,7 +217,6 @@ export function openWithWeights(
 
 function decodeBase64(text: unknown, location: string): Uint8Array {
   if (typeof text !== 'string') throw new TypeError(`importWeights: base64 must be a string, got ${typeof text}.`);
-  if (text.length > MAX_BASE64_CHARS) throw new Error(`Cannot import ${location}: the file is over 1 GB.`);
   // Buffer.from skips characters outside the alphabet, so invalid text is rejected here.
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) {
     throw new Error(`Cannot import ${location}: its contents are not valid base64. Send the file's bytes base64-encoded.`);
