@@ -4,6 +4,7 @@ import type { GraphEdge, GraphNode, ParamValue, ProjectGraph } from '../../src/s
 import type { DatasetShapes } from '../../src/engine/graph/types';
 import type { MlpBatch } from '../../src/engine/parallel/mlpWorkload';
 import type { TokenBatch, TransformerWorkloadConfig } from '../../src/engine/parallel/transformerWorkload';
+import { loadDataset } from '../../src/main/data/loadDataset';
 import { SGD } from '../../src/engine/optim/sgd';
 import { Rng } from '../../src/engine/tensor/random';
 import type { Tensor } from '../../src/engine/tensor/tensor';
@@ -60,16 +61,22 @@ export const TINY_TRANSFORMER: TransformerWorkloadConfig = {
   feedForwardWidth: 32,
 };
 
-/** Returns `count` batches of `batchSize` windows of `length` random tokens, each target the next token. */
-export function randomTokenBatches(seed: number, count: number, batchSize: number, length: number): TokenBatch[] {
+/**
+ * Returns `count` batches of `batchSize` windows of `length` tokens that count up
+ * from a random start (modulo the vocabulary), so the next token is learnable.
+ */
+export function countingTokenBatches(seed: number, count: number, batchSize: number, length: number): TokenBatch[] {
   const rng = new Rng(seed);
+  const vocabularySize = TINY_TRANSFORMER.vocabularySize;
   return Array.from({ length: count }, () => {
-    const stream = Int32Array.from({ length: batchSize * (length + 1) }, () => rng.int(TINY_TRANSFORMER.vocabularySize));
     const inputs = new Int32Array(batchSize * length);
     const targets = new Int32Array(batchSize * length);
     for (let row = 0; row < batchSize; row++) {
-      inputs.set(stream.subarray(row * (length + 1), row * (length + 1) + length), row * length);
-      targets.set(stream.subarray(row * (length + 1) + 1, (row + 1) * (length + 1)), row * length);
+      const start = rng.int(vocabularySize);
+      for (let position = 0; position < length; position++) {
+        inputs[row * length + position] = (start + position) % vocabularySize;
+        targets[row * length + position] = (start + position + 1) % vocabularySize;
+      }
     }
     return { inputs, targets, batchSize, sequenceLength: length };
   });
@@ -77,4 +84,13 @@ export function randomTokenBatches(seed: number, count: number, batchSize: numbe
 
 export function momentumSgd(parameters: Map<string, Tensor>): SGD {
   return new SGD(parameters, { learningRate: 0.05, momentum: 0.9 });
+}
+
+/** Returns `count` consecutive batches of `batchSize` real MNIST training digits (shuffled with `seed`). */
+export function mnistBatches(seed: number, count: number, batchSize: number): MlpBatch[] {
+  const dataset = loadDataset({ id: 'mnist', trainLimit: count * batchSize }, seed);
+  return Array.from({ length: count }, (_, index) => ({
+    features: dataset.train.features.slice(index * batchSize * 784, (index + 1) * batchSize * 784),
+    labels: dataset.train.labels.slice(index * batchSize, (index + 1) * batchSize),
+  }));
 }

@@ -150,7 +150,6 @@ export function resolvePlan(plan: ParallelPlan, model: PlanModel, worldSize: num
       issues.push(`Layer "${id}" is a ${layer.kind} layer and cannot be sharded as "${kind}". ${shardingHint(layer)}`);
     }
   }
-  if (issues.length > 0) throw new ParallelPlanError(issues);
 
   const resolvedSharding = inferSharding(model.layers, plan.tensorGroup, plan.sharding);
   const gatheredColumns = checkLayerSequence(issues, plan, model.layers, resolvedSharding);
