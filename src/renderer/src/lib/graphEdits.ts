@@ -5,6 +5,7 @@
 
 import type { FlowPoint, GraphEdge, GraphNode, ParamValue, ProjectGraph } from '../../../shared/project';
 import type { NodeTypeSpec } from '../../../engine/graph/types';
+import type { GraphTemplate } from '../../../engine/graph/templates';
 
 /** Port on one node: `{ nodeId, port }`. */
 export interface PortRef {
@@ -79,4 +80,23 @@ export function moveNodes(graph: ProjectGraph, positions: ReadonlyMap<string, Fl
     return { ...node, position: { x: position.x, y: position.y } };
   });
   return moved ? { nodes, edges: graph.edges } : graph;
+}
+
+/** Returns the first `<base><n>` (`block1`, `block2` …) that starts no node id of the graph as `<base><n>_`. */
+export function nextTemplatePrefix(graph: ProjectGraph, base: string): string {
+  let index = 1;
+  while (graph.nodes.some((node) => node.id.startsWith(`${base}${index}_`) || node.id === `${base}${index}`)) index += 1;
+  return `${base}${index}`;
+}
+
+/**
+ * Adds the nodes and edges of a template. When `source` is given, its output is
+ * wired into every input of the template, so the template continues the chain.
+ */
+export function insertTemplate(graph: ProjectGraph, template: GraphTemplate, source: PortRef | null): ProjectGraph {
+  let next: ProjectGraph = { nodes: [...graph.nodes, ...template.nodes], edges: [...graph.edges, ...template.edges] };
+  if (source !== null) {
+    for (const input of template.inputs) next = connect(next, source, input);
+  }
+  return next;
 }

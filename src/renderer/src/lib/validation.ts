@@ -8,17 +8,19 @@ import { datasetShapes } from '../../../engine/data/catalog';
 export interface GraphValidation {
   issues: ProjectIssue[];
   edgeShapes: ReadonlyMap<string, SymbolicShape>;
+  /** Output shapes of each node that shape inference reached, by node id and port name. */
+  nodeShapes: ReadonlyMap<string, Record<string, SymbolicShape>>;
   /** Messages of the issues that name a node, by node id. */
   issuesByNode: ReadonlyMap<string, string[]>;
 }
 
 export function validateProjectGraph(project: ProjectFile): GraphValidation {
-  let result: { issues: ProjectIssue[]; edgeShapes: Map<string, SymbolicShape> };
+  let result: { issues: ProjectIssue[]; edgeShapes: Map<string, SymbolicShape>; nodeShapes: Map<string, Record<string, SymbolicShape>> };
   try {
     result = validateGraph(project.graph, datasetShapes(project.dataset.id));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    result = { issues: [{ message: `Validation failed: ${message}` }], edgeShapes: new Map() };
+    result = { issues: [{ message: `Validation failed: ${message}` }], edgeShapes: new Map(), nodeShapes: new Map() };
   }
 
   const issuesByNode = new Map<string, string[]>();
@@ -28,5 +30,5 @@ export function validateProjectGraph(project: ProjectFile): GraphValidation {
     messages.push(issue.message);
     issuesByNode.set(issue.nodeId, messages);
   }
-  return { issues: result.issues, edgeShapes: result.edgeShapes, issuesByNode };
+  return { issues: result.issues, edgeShapes: result.edgeShapes, nodeShapes: result.nodeShapes, issuesByNode };
 }

@@ -5,7 +5,7 @@
  * activation snapshot of each probed node.
  */
 
-import type { ActivationSnapshot, RunEvent, RunState, RunStatus, TensorloomApi } from '../../../shared/api';
+import type { ActivationSnapshot, AttentionSnapshot, RunEvent, RunState, RunStatus, TensorloomApi } from '../../../shared/api';
 import type { ProjectFile, ProjectIssue } from '../../../shared/project';
 import { SvelteMap } from 'svelte/reactivity';
 import { defineContext } from '../lib/context';
@@ -24,6 +24,11 @@ export class MetricSeries {
   testLoss: MetricPoint[] = [];
   /** Test accuracy in percent. */
   testAccuracy: MetricPoint[] = [];
+  /**
+   * Language models only: the entropy of the training text's token frequencies in nats
+   * per token, the loss of a model that ignores context; null for classification.
+   */
+  unigramEntropyNats: number | null = null;
   version = $state(0);
 
   clear(): void {
@@ -31,6 +36,7 @@ export class MetricSeries {
     this.trainLoss = [];
     this.testLoss = [];
     this.testAccuracy = [];
+    this.unigramEntropyNats = null;
     this.version += 1;
   }
 
@@ -45,6 +51,12 @@ export interface ReportedSnapshot {
   snapshot: ActivationSnapshot;
 }
 
+/** Attention weights of every attention node for the probed text, and the global step they were taken after. */
+export interface ReportedAttention {
+  step: number;
+  snapshot: AttentionSnapshot;
+}
+
 export interface RunError {
   message: string;
   nodeId?: string;
@@ -57,10 +69,20 @@ export interface RunProgress {
   totalSteps: number;
   stepsPerEpoch: number;
   samplesPerSecond: number;
+  /** Language models only: training tokens per second at the last epoch, or null. */
+  tokensPerSecond: number | null;
   lastLoss: number | null;
 }
 
-const EMPTY_PROGRESS: RunProgress = { epoch: 0, step: 0, totalSteps: 0, stepsPerEpoch: 0, samplesPerSecond: 0, lastLoss: null };
+const EMPTY_PROGRESS: RunProgress = {
+  epoch: 0,
+  step: 0,
+  totalSteps: 0,
+  stepsPerEpoch: 0,
+  samplesPerSecond: 0,
+  tokensPerSecond: null,
+  lastLoss: null,
+};
 
 export function snapshotKey(nodeId: string, sampleIndex: number): string {
   return `${nodeId}#${sampleIndex}`;
@@ -83,6 +105,12 @@ export class RunStore {
    * `snapshotKey`, so a node probed earlier still shows after the run ends.
    */
   readonly snapshots = new SvelteMap<string, ReportedSnapshot>();
+  /** Latest attention weights of a language model run, kept after the run ends like the snapshots. */
+  attention = $state.raw<ReportedAttention | null>(null);
+  /** Path of the last checkpoint the run wrote, or null before one. */
+  checkpointPath = $state<string | null>(null);
+  /** True once an epoch reported a unigram entropy, so the run trains a language model. */
+  isLanguageModel = $state(false);
   /** True while a command is on its way, so its button cannot be pressed twice. */
   busy = $state(false);
   readonly metrics = new MetricSeries();
@@ -156,11 +184,26 @@ export class RunStore {
         this.metrics.trainLoss.push([epochEndStep, event.trainLoss]);
         this.metrics.testLoss.push([epochEndStep, event.testLoss]);
         this.metrics.testAccuracy.push([epochEndStep, event.testAccuracy * 100]);
+        if (event.unigramEntropyNats !== undefined) {
+          this.metrics.unigramEntropyNats = event.unigramEntropyNats;
+          this.isLanguageModel = true;
+        }
         this.metrics.version += 1;
         this.testAccuracy = event.testAccuracy;
-        this.progress = { ...this.progress, epoch: event.epoch, samplesPerSecond: event.samplesPerSecond };
+        this.progress = {
+          ...this.progress,
+          epoch: event.epoch,
+          samplesPerSecond: event.samplesPerSecond,
+          tokensPerSecond: event.tokensPerSecond ?? null,
+        };
         break;
       }
+      case 'attention':
+        this.attention = { step: event.step, snapshot: event.snapshot };
+        break;
+      case 'checkpoint':
+        this.checkpointPath = event.path;
+        break;
       case 'activations':
         this.snapshots.set(snapshotKey(event.snapshot.nodeId, event.snapshot.sampleIndex), {
           step: event.step,
@@ -169,6 +212,9 @@ export class RunStore {
         break;
       case 'state':
         this.state = event.state;
+        break;
+      case 'generation':
+        // The generation store follows these tokens.
         break;
       case 'done':
         this.state = 'idle';
@@ -189,6 +235,9 @@ export class RunStore {
   #resetRunData(): void {
     this.metrics.clear();
     this.snapshots.clear();
+    this.attention = null;
+    this.checkpointPath = null;
+    this.isLanguageModel = false;
     this.progress = EMPTY_PROGRESS;
     this.testAccuracy = null;
     this.error = null;

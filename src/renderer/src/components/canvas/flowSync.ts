@@ -20,9 +20,26 @@ export interface LayerNodeData extends Record<string, unknown> {
   inputs: readonly PortSpec[];
   outputs: readonly PortSpec[];
   issues: string[];
+  /** Attention heads of an attention node, which the node can list; null for other nodes. */
+  headCount: number | null;
 }
 
 export type LayerFlowNode = Node<LayerNodeData, 'layer'>;
+
+/** Node types whose attention weights the attention view shows, with the parameter that holds their head count. */
+const ATTENTION_TYPES: Record<string, string | null> = {
+  MultiHeadAttention: 'heads',
+  TransformerBlock: 'heads',
+  AttentionHead: null,
+};
+
+function headCountOf(type: string, params: Record<string, ParamValue>): number | null {
+  if (!(type in ATTENTION_TYPES)) return null;
+  const param = ATTENTION_TYPES[type];
+  if (param === null) return 1;
+  const count = params[param];
+  return typeof count === 'number' && Number.isInteger(count) && count > 0 ? count : null;
+}
 
 function formatParam(value: ParamValue): string {
   if (typeof value === 'boolean') return value ? 'on' : 'off';
@@ -56,6 +73,7 @@ export function buildFlowNodes(
       inputs: spec?.inputs ?? [],
       outputs: spec?.outputs ?? [],
       issues,
+      headCount: headCountOf(node.type, { ...defaultParams(node.type), ...node.params }),
     };
     const old = previousById.get(node.id);
     return {
@@ -67,6 +85,10 @@ export function buildFlowNodes(
       ...(old?.measured !== undefined ? { measured: old.measured } : {}),
     };
   });
+}
+
+function defaultParams(type: string): Record<string, ParamValue> {
+  return Object.fromEntries((findSpec(type)?.params ?? []).map((param) => [param.name, param.default]));
 }
 
 export function buildFlowEdges(graph: ProjectGraph, validation: GraphValidation, selectedIds: ReadonlySet<string>): Edge[] {
