@@ -12,6 +12,8 @@ export class OnnxGraphBuilder {
   private readonly valueNames = new Set<string>();
   /** Names of operator nodes, a namespace of their own in ONNX. */
   private readonly nodeNames = new Set<string>();
+  /** Values built once and shared by every node that needs them, such as a causal mask. */
+  private readonly sharedValues = new Map<string, string>();
 
   /**
    * Reserves `name` exactly, for names a user or a checkpoint relies on (graph
@@ -76,6 +78,16 @@ export class OnnxGraphBuilder {
   /** Adds a one-output node; see `addNode`. */
   op(opType: string, name: string, inputs: readonly string[], attributes: Attributes = {}, docString?: string): string {
     return this.addNode(opType, name, inputs, 1, attributes, docString)[0];
+  }
+
+  /** Returns the value stored under `key`, building it with `create` on first use. */
+  shared(key: string, create: () => string): string {
+    let value = this.sharedValues.get(key);
+    if (value === undefined) {
+      value = create();
+      this.sharedValues.set(key, value);
+    }
+    return value;
   }
 
   /** Adds a float32 initializer under exactly `name` (a parameter name such as `fc1.weight`). */

@@ -29,10 +29,20 @@ export interface NodeExportContext {
    */
   parameter(localName: string, shape: readonly number[]): string;
   /**
+   * Adds or reuses the parameter `<nodeId>.<localName>` of another node, for a
+   * weight shared between nodes (an Unembedding tied to an Embedding table).
+   */
+  parameterOf(nodeId: string, localName: string, shape: readonly number[]): string;
+  /**
    * Declares the graph input of this data node, named after the node id, and
    * returns its value name. `dims` may use `BATCH_DIM` for the batch dimension.
    */
   graphInput(elementType: ElementType, dims: readonly Dimension[], docString: string): string;
+  /**
+   * Declares that axis 1 of the graph input is a free sequence dimension of at
+   * most `maxLength`, so outputs of that length on axis 1 get the free dimension too.
+   */
+  declareSequenceLength(maxLength: number): void;
   /** The node type's description, for the doc string of the node's main operator. */
   docString: string;
 }

@@ -7,7 +7,8 @@
 import type { ProjectFile } from '../../../shared/project';
 import { datasetShapes } from '../../data/catalog';
 import { GraphValidationError } from '../../graph/compile';
-import type { NodeRegistry } from '../../graph/registry';
+import { defaultRegistry } from '../../graph/nodes/index';
+import { resolveParams, type NodeRegistry } from '../../graph/registry';
 import { BATCH_DIM } from '../../graph/shapes';
 import type { DatasetShapes, NodeTypeSpec, SymbolicShape } from '../../graph/types';
 import { analyzeGraph, type GraphAnalysis } from '../../graph/validate';
@@ -15,6 +16,7 @@ import { formatShape, shapeElementCount, shapesEqual, Tensor } from '../../tenso
 import { OnnxGraphBuilder } from './builder';
 import { exportError, type NodeExportContext } from './context';
 import { NODE_EXPORTERS } from './exporters';
+import { ONNX_SEQUENCE_DIM } from './transformer';
 import { encodeModel, FLOAT32, valueInfo, type Dimension, type ModelProto, type ValueInfoProto } from './proto';
 
 export const ONNX_PRODUCER_NAME = 'Tensorloom';
@@ -65,9 +67,10 @@ export type OnnxParameters = ReadonlyMap<string, Float32Array | Tensor>;
 export function exportOnnx(project: ProjectFile, parameters: OnnxParameters, options: OnnxExportOptions = {}): Uint8Array {
   const opset = checkOpset(options.opset ?? DEFAULT_OPSET);
   const batchDim = checkBatchDim(options.batchDim ?? 'dynamic');
-  const dataset = options.dataset ?? datasetShapes(project.dataset.id);
+  const registry = options.registry ?? defaultRegistry;
+  const dataset = withVocabularySize(project, parameters, registry, options.dataset ?? datasetShapes(project.dataset.id));
 
-  const analysis = analyzeGraph(project.graph, dataset, options.registry);
+  const analysis = analyzeGraph(project.graph, dataset, registry);
   if (analysis.issues.length > 0) throw new GraphValidationError(analysis.issues);
 
   const lossNode = analysis.order.find((node) => analysis.specs.get(node.id)!.category === 'loss')!;
@@ -80,6 +83,8 @@ export function exportOnnx(project: ProjectFile, parameters: OnnxParameters, opt
   builder.reserve(PROBABILITIES_OUTPUT, 'The probabilities output');
   const graphInputs: ValueInfoProto[] = [];
   const values = new Map<string, Record<string, string>>();
+  const addedParameters = new Map<string, readonly number[]>();
+  let sequenceLength: number | null = null;
 
   for (const node of analysis.order) {
     if (!exported.has(node.id)) continue;
@@ -115,7 +120,12 @@ export function exportOnnx(project: ProjectFile, parameters: OnnxParameters, opt
       opset,
       builder,
       docString: spec.description,
-      parameter: (localName, shape) => addParameter(builder, parameters, node.id, spec, localName, shape),
+      parameter: (localName, shape) => addParameter({ builder, parameters, addedParameters, nodeId: node.id, spec }, node.id, localName, shape),
+      parameterOf: (ownerId, localName, shape) =>
+        addParameter({ builder, parameters, addedParameters, nodeId: node.id, spec }, ownerId, localName, shape),
+      declareSequenceLength: (maxLength) => {
+        sequenceLength = maxLength;
+      },
       graphInput: (elementType, dims, docString) => {
         const name = builder.reserve(node.id, `The graph input of ${spec.type} node "${node.id}"`);
         graphInputs.push(valueInfo(name, elementType, onnxDims(dims, batchDim), docString));
@@ -139,6 +149,8 @@ export function exportOnnx(project: ProjectFile, parameters: OnnxParameters, opt
   }
 
   const outputDims = onnxDims(predictionShape, batchDim);
+  // Every sequence layer keeps axis 1 as the positions, so the logits [B, T, V] take the free sequence dimension of the token ids.
+  if (sequenceLength !== null && outputDims.length >= 3 && outputDims[1] === sequenceLength) outputDims[1] = ONNX_SEQUENCE_DIM;
   const model: ModelProto = {
     irVersion: irVersionFor(opset),
     opsetImport: [{ domain: '', version: opset }],
@@ -219,36 +231,72 @@ function metadata(project: ProjectFile, predictionKind: string, graphHash: strin
   return entries;
 }
 
-/** Checks one trained parameter against the shape the node needs and adds it as an initializer. */
-function addParameter(
-  builder: OnnxGraphBuilder,
-  parameters: OnnxParameters,
-  nodeId: string,
-  spec: NodeTypeSpec,
-  localName: string,
-  shape: readonly number[],
-): string {
-  const name = `${nodeId}.${localName}`;
-  const context = { nodeId, spec };
-  const value = parameters.get(name);
-  if (value === undefined) {
-    exportError(context, `the weights have no parameter "${name}" ${formatShape(shape)}. Pass the weights trained on this graph (CompiledModel.parameters or the project's checkpoint).`);
+interface ParameterSource {
+  builder: OnnxGraphBuilder;
+  parameters: OnnxParameters;
+  /** Shape of each parameter added so far, by name, so a shared weight is added once. */
+  addedParameters: Map<string, readonly number[]>;
+  /** The node being exported, which errors name. */
+  nodeId: string;
+  spec: NodeTypeSpec;
+}
+
+/**
+ * Checks the trained parameter `<ownerId>.<localName>` against the shape the
+ * node needs and adds it as an initializer, once however many nodes use it.
+ */
+function addParameter(source: ParameterSource, ownerId: string, localName: string, shape: readonly number[]): string {
+  const name = `${ownerId}.${localName}`;
+  const added = source.addedParameters.get(name);
+  if (added !== undefined) {
+    if (!shapesEqual(added, shape)) {
+      exportError(source, `parameter "${name}" is used as ${formatShape(added)} and as ${formatShape(shape)}. Make the tied nodes agree on its shape.`);
+    }
+    return name;
   }
 
+  const value = source.parameters.get(name);
+  if (value === undefined) {
+    exportError(source, `the weights have no parameter "${name}" ${formatShape(shape)}. Pass the weights trained on this graph (CompiledModel.parameters or the project's checkpoint).`);
+  }
+  let data: Float32Array;
   if (value instanceof Tensor) {
     if (!shapesEqual(value.shape, shape)) {
-      exportError(context, `parameter "${name}" has shape ${formatShape(value.shape)} but the node needs ${formatShape(shape)}. The weights come from another version of the graph: retrain or load matching weights.`);
+      exportError(source, `parameter "${name}" has shape ${formatShape(value.shape)} but the node needs ${formatShape(shape)}. The weights come from another version of the graph: retrain or load matching weights.`);
     }
-    return builder.addFloatInitializer(name, shape, value.data, `Parameter "${name}"`);
+    data = value.data;
+  } else if (value instanceof Float32Array) {
+    const expected = shapeElementCount(shape);
+    if (value.length !== expected) {
+      exportError(source, `parameter "${name}" has ${value.length} values but the node needs shape ${formatShape(shape)}, which holds ${expected}. The weights come from another version of the graph: retrain or load matching weights.`);
+    }
+    data = value;
+  } else {
+    exportError(source, `parameter "${name}" must be a Tensor or a Float32Array, got ${describe(value)}.`);
   }
-  if (!(value instanceof Float32Array)) {
-    exportError(context, `parameter "${name}" must be a Tensor or a Float32Array, got ${describe(value)}.`);
+
+  source.addedParameters.set(name, shape);
+  return source.builder.addFloatInitializer(name, shape, data, `Parameter "${name}"`);
+}
+
+/**
+ * Returns `dataset` with the vocabulary size of a text dataset filled in from
+ * the first Embedding table in `parameters` when the caller did not give it,
+ * because the size depends on the loaded text and the weights record it.
+ */
+function withVocabularySize(project: ProjectFile, parameters: OnnxParameters, registry: NodeRegistry, dataset: DatasetShapes): DatasetShapes {
+  if (dataset.task !== 'language-model' || dataset.vocabularySize !== undefined) return dataset;
+  const embeddingSpec = registry.get('Embedding');
+  for (const node of project.graph.nodes) {
+    if (node.type !== 'Embedding' || embeddingSpec === undefined) continue;
+    const table = parameters.get(`${node.id}.weight`);
+    let rows: number | undefined;
+    if (table instanceof Tensor && table.rank === 2) rows = table.shape[0];
+    const width = resolveParams(embeddingSpec, node.params ?? {}).params.width;
+    if (table instanceof Float32Array && typeof width === 'number' && width > 0 && table.length % width === 0) rows = table.length / width;
+    if (rows !== undefined && rows > 0) return { ...dataset, vocabularySize: rows, classCount: rows };
   }
-  const expected = shapeElementCount(shape);
-  if (value.length !== expected) {
-    exportError(context, `parameter "${name}" has ${value.length} values but the node needs shape ${formatShape(shape)}, which holds ${expected}. The weights come from another version of the graph: retrain or load matching weights.`);
-  }
-  return builder.addFloatInitializer(name, shape, value, `Parameter "${name}"`);
+  return dataset;
 }
 
 function describe(value: unknown): string {

@@ -13,3 +13,4 @@ export {
   type OnnxParameters,
 } from './export';
 export { decodeModel } from './proto';
+export { ONNX_SEQUENCE_DIM } from './transformer';

@@ -3,6 +3,7 @@
 import { INPUT_FEATURES_PORT } from '../../graph/nodes/input';
 import { BATCH_DIM } from '../../graph/shapes';
 import { fixedDim, type NodeExporter } from './context';
+import { linearLayer } from './layers';
 import { FLOAT32 } from './proto';
 
 /** Features [batch, ...featureShape] as float32, flattened to [batch, features] as the engine's Input node does. */
@@ -16,16 +17,15 @@ export const exportInput: NodeExporter = (context) => {
   return { [INPUT_FEATURES_PORT]: flat };
 };
 
-/** Gemm computes x · Wᵀ + b with W stored as the engine stores it, [units, inputs]. */
+/** x · Wᵀ + b with W as the engine stores it, [units, inputs]: a Gemm for [B, in], MatMul and Add for [B, T, in]. */
 export const exportDense: NodeExporter = (context) => {
-  const { builder, nodeId, params } = context;
-  const units = params.units as number;
-  const inFeatures = fixedDim(context, context.inputShapes.input, 1, 'input feature count');
-
-  const inputs = [context.inputs.input, context.parameter('weight', [units, inFeatures])];
-  if (params.bias === true) inputs.push(context.parameter('bias', [units]));
-  const output = builder.op('Gemm', nodeId, inputs, { transB: 1 }, context.docString); // [B, in] -> [B, units]
-  return { output };
+  const inputShape = context.inputShapes.input;
+  const shape = {
+    inFeatures: fixedDim(context, inputShape, -1, 'input feature count'),
+    outFeatures: context.params.units as number,
+    bias: context.params.bias === true,
+  };
+  return { output: linearLayer(context, context.inputs.input, inputShape.length, '', shape, context.nodeId, context.docString) };
 };
 
 /** Returns the exporter of an element-wise activation that maps to one ONNX operator. */
