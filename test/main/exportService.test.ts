@@ -1,5 +1,5 @@
 // The native dialogs cannot run without Electron, so a stand-in returns the paths a user would pick.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { encodeWeights, initialWeights, type WeightTensors } from '../../src/mai
 import { createExportService, IMPORT_NEEDS_BYTES, type ExportDialogHost, type ExportServiceOptions } from '../../src/main/services/exportService';
 import type { ExportResult, ImportWeightsResult } from '../../src/shared/api';
 import type { ProjectFile } from '../../src/shared/project';
-import { badWeightsCases, mnistProject, trainedLikeWeights } from './exportHelpers';
+import { badWeightsCases, mnistProject, OVERSIZED_HEADER_BYTES, trainedLikeWeights } from './exportHelpers';
 
 let folder: string;
 let project: ProjectFile;
@@ -308,6 +308,25 @@ describe('importWeights', () => {
       expect(failure.message).toContain(badCase.message);
     });
   }
+
+  it('reports a header over 100 MB', async () => {
+    const path = join(folder, 'service-huge-header.safetensors');
+    const fd = openSync(path, 'w');
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(OVERSIZED_HEADER_BYTES));
+    writeSync(fd, prefix);
+    ftruncateSync(fd, 8 + OVERSIZED_HEADER_BYTES); // sparse: the header bytes are never written
+    closeSync(fd);
+    const service = createExportService({ dialogHost: dialogs({ weights: path }), lastCheckpointPath: () => null });
+
+    const failure = expectFailure(await service.importWeights({ project }));
+    rmSync(path);
+
+    expect(failure.message).toBe(
+      `Cannot read weights file ${path}: Invalid safetensors file: the header is 100000001 bytes, over the limit of 100000000 bytes. ` +
+        'Headers this large are rejected as likely hostile. Check where the file came from.',
+    );
+  });
 
   it('reports a missing file', async () => {
     const path = join(folder, 'gone.safetensors');
