@@ -144,6 +144,15 @@ describe('exportProject in the desktop app', () => {
     expect(host.exports[1].defaultPath).toBe(join(folder, 'MNIST-MLP-784-128-64-10.py'));
   });
 
+  it('reports a weights problem before the dialog', async () => {
+    const host = dialogs({ save: join(folder, 'never.onnx') });
+
+    await expect(
+      createExportService({ dialogHost: host, lastCheckpointPath: () => null }).exportProject({ format: 'onnx', project, weights: { kind: 'checkpoint' } }),
+    ).rejects.toThrow('No checkpoint for "MNIST MLP 784-128-64-10" yet.');
+    expect(host.exports).toEqual([]);
+  });
+
   it('returns null when the dialog is cancelled', async () => {
     const result = await createExportService({ dialogHost: dialogs({ save: null }), lastCheckpointPath: () => null }).exportProject({ format: 'config', project });
 

@@ -113,18 +113,6 @@ export function createExportService(options: ExportServiceOptions): ExportServic
       requireObject(project, 'request.project', 'exportProject');
       const info = EXPORT_FORMAT_INFO[format];
 
-      let path: string | null = null;
-      if (dialogHost !== null) {
-        const fileName = suggestedFileName(project, format);
-        path = await dialogHost.showExportDialog({
-          title: `Export ${info.label}`,
-          defaultPath: lastFolder === null ? fileName : join(lastFolder, fileName),
-          filterName: info.label,
-          extension: info.extension,
-        });
-        if (path === null) return null;
-      }
-
       let weightsFrom: string | null = null;
       let warnings: string[] = [];
       let weights: WeightTensors | null = null;
@@ -138,9 +126,19 @@ export function createExportService(options: ExportServiceOptions): ExportServic
         weightsFrom = resolved.from;
         warnings = resolved.warnings;
       }
+      // The export is built before the dialog opens, so a project or weights problem shows up before the user picks a file.
       const bytes = buildExportBytes(format, project, weights);
 
-      if (path !== null) {
+      if (dialogHost !== null) {
+        const fileName = suggestedFileName(project, format);
+        const path = await dialogHost.showExportDialog({
+          title: `Export ${info.label}`,
+          defaultPath: lastFolder === null ? fileName : join(lastFolder, fileName),
+          filterName: info.label,
+          extension: info.extension,
+        });
+        if (path === null) return null;
+
         writeFile(path, bytes);
         lastFolder = dirname(path);
         log.info(`exported ${format} of "${project.name}" to ${path} (${bytes.byteLength} bytes${weightsFrom === null ? '' : `, weights ${weightsFrom}`})`);
