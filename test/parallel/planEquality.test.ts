@@ -12,11 +12,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { Adam } from '../../src/engine/optim/adam';
+import { PlanExecutor, type GatheredParameter, type ParallelWorkload } from '../../src/engine/parallel/executor';
+import { createMemoryMesh } from '../../src/engine/parallel/memoryTransport';
 import { createGraphMlpWorkload } from '../../src/engine/parallel/mlpWorkload';
 import { checkAgainstOneDevice, type OneDeviceComparison } from '../../src/engine/parallel/oneDeviceCheck';
 import type { ParallelPlan } from '../../src/engine/parallel/plan';
 import { createTransformerWorkload } from '../../src/engine/parallel/transformerWorkload';
 import type { Tensor } from '../../src/engine/tensor/tensor';
+import { bitIdentical } from './helpers';
 import { MNIST_SHAPES, mnistBatches, mnistMlpGraph, momentumSgd, countingTokenBatches, TINY_TRANSFORMER } from './planFixtures';
 
 const TOLERANCE = 1e-5;
@@ -39,6 +42,23 @@ const TRANSFORMER_PLANS: Array<[string, ParallelPlan]> = [
   ['tensor 2 with sequence parallelism', { dataParallel: 1, tensorParallel: 2, sequenceParallel: true, tensorGroup: BLOCK_GROUP }],
   ['data × tensor 2×2 with sequence parallelism', { dataParallel: 2, tensorParallel: 2, sequenceParallel: true, tensorGroup: BLOCK_GROUP }],
 ];
+
+/** Builds every rank of `plan` over a memory mesh and returns the parameters rank 0 gathers before any step. */
+async function gatherInitial<Batch>(workload: ParallelWorkload<Batch>, plan: ParallelPlan, batchSize: number): Promise<Map<string, GatheredParameter>> {
+  const executors = createMemoryMesh(plan.dataParallel * plan.tensorParallel).map(
+    (transport) => new PlanExecutor({ workload, plan, transport, batchSize, createOptimizer: momentumSgd }),
+  );
+  const gathered = await Promise.all(executors.map((executor) => executor.gatherParameters()));
+  return gathered[0];
+}
+
+function expectBitIdentical(reference: Map<string, Tensor>, gathered: Map<string, GatheredParameter>): void {
+  expect([...gathered.keys()].sort()).toEqual([...reference.keys()].sort());
+  for (const [name, tensor] of reference) {
+    expect(gathered.get(name)!.shape, name).toEqual(tensor.shape);
+    expect(bitIdentical(gathered.get(name)!.data, tensor.data), name).toBe(true);
+  }
+}
 
 function expectMatch(comparison: OneDeviceComparison): void {
   expect(comparison.planLosses).toHaveLength(STEPS);
@@ -65,6 +85,10 @@ describe('MNIST MLP under a plan', () => {
     expectMatch(await checkAgainstOneDevice({ workload, plan: MLP_PLANS[2][1], batches, createOptimizer: adam }));
   });
 
+  it('starts from the one-device weights bit for bit', async () => {
+    expectBitIdentical(workload.createReference().parameters, await gatherInitial(workload, MLP_PLANS[2][1], 16));
+  });
+
   it('names every one-device parameter', async () => {
     const comparison = await checkAgainstOneDevice({ workload, plan: MLP_PLANS[2][1], batches: batches.slice(0, 1), createOptimizer: momentumSgd });
     expect(comparison.parameters.map((parameter) => parameter.name)).toEqual(['fc1.bias', 'fc1.weight', 'fc2.bias', 'fc2.weight', 'fc3.bias', 'fc3.weight']);
@@ -89,6 +113,10 @@ describe('one-block language model under a plan', () => {
   it('matches one device with a lone column layer: tensor 2 with SP', async () => {
     const plan: ParallelPlan = { ...TRANSFORMER_PLANS[3][1], sharding: { 'blocks.0.ff.fc2': 'replicated' } };
     expectMatch(await checkAgainstOneDevice({ workload, plan, batches, createOptimizer: momentumSgd }));
+  });
+
+  it('starts from the one-device weights bit for bit', async () => {
+    expectBitIdentical(workload.createReference().parameters, await gatherInitial(workload, TRANSFORMER_PLANS[4][1], 4));
   });
 
   it('rejects dropout', () => {
