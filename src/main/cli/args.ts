@@ -29,3 +29,9 @@ export function parseIntegerFlag(command: string, flag: string, value: string, m
   }
   return parsed;
 }
+
+/** Returns a path flag's value, or throws a usage error when it is empty. */
+export function parseCheckpointFlag(command: string, value: string): string {
+  if (value.trim() === '') throw new UsageError('Invalid --checkpoint "": give the path of a .safetensors file.', `tensorloom ${command} --help`);
+  return value;
+}

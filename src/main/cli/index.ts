@@ -8,11 +8,12 @@ import { createNodeLauncher, resolveDeviceEntry } from '../devices/nodeLauncher'
 import { getLogLevel, setLogLevel } from '../log';
 import { processOutput, type CliOutput } from './output';
 import { runExport } from './export';
+import { runGenerate } from './generate';
 import { runTrain } from './train';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, MAIN_HELP, UsageError } from './usage';
 import { runValidate } from './validate';
 
-const COMMANDS = ['train', 'export', 'validate'];
+const COMMANDS = ['train', 'export', 'generate', 'validate'];
 
 export async function runCli(argv: string[], output: CliOutput): Promise<number> {
   const [command, ...rest] = argv;
@@ -28,6 +29,8 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
         return await runTrain(rest, output, createNodeLauncher(resolveDeviceEntry(import.meta.url)));
       case 'export':
         return runExport(rest, output);
+      case 'generate':
+        return runGenerate(rest, output);
       case 'validate':
         return runValidate(rest, output);
       default:

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RunEvent } from '../../shared/api';
 import type { ProjectFile } from '../../shared/project';
@@ -5,8 +7,9 @@ import type { DeviceLauncher } from '../devices/launcher';
 import { readProjectFile } from '../services/projectFiles';
 import { createServices } from '../services/services';
 import { validateRunProject } from '../services/runValidation';
-import { formatEpochLine } from '../trainer/progressLog';
-import { parseCommandArgs, parseIntegerFlag } from './args';
+import { checkpointPathBeside } from '../trainer/checkpointPaths';
+import { formatEpochLine, tokenNameOf } from '../trainer/progressLog';
+import { parseCheckpointFlag, parseCommandArgs, parseIntegerFlag } from './args';
 import type { CliOutput } from './output';
 import { ProgressBar } from './progressBar';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, TRAIN_HELP, UsageError } from './usage';
@@ -17,6 +20,8 @@ interface TrainOptions {
   epochs: number | undefined;
   seed: number | undefined;
   json: boolean;
+  checkpoint: string | undefined;
+  resume: boolean;
 }
 
 function parseTrainArgs(argv: string[]): TrainOptions | 'help' {
@@ -27,6 +32,8 @@ function parseTrainArgs(argv: string[]): TrainOptions | 'help' {
       epochs: { type: 'string' },
       seed: { type: 'string' },
       json: { type: 'boolean' },
+      checkpoint: { type: 'string' },
+      resume: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     parseArgs,
@@ -43,6 +50,8 @@ function parseTrainArgs(argv: string[]): TrainOptions | 'help' {
     epochs: values.epochs === undefined ? undefined : parseIntegerFlag('train', '--epochs', String(values.epochs), 1),
     seed: values.seed === undefined ? undefined : parseIntegerFlag('train', '--seed', String(values.seed), 0),
     json: values.json === true,
+    checkpoint: typeof values.checkpoint === 'string' ? parseCheckpointFlag('train', values.checkpoint) : undefined,
+    resume: values.resume === true,
   };
 }
 
@@ -71,7 +80,17 @@ export async function runTrain(argv: string[], output: CliOutput, launcher: Devi
     },
   };
 
-  const services = createServices({ launcher, dialogHost: null });
+  const checkpointPath = resolve(options.checkpoint ?? checkpointPathBeside(options.path));
+  if (options.resume && !existsSync(checkpointPath)) {
+    output.stderr(`Error: cannot resume: there is no checkpoint at ${checkpointPath}. Train once without --resume, or pass --checkpoint PATH.\n`);
+    return EXIT_FAILURE;
+  }
+  const services = createServices({
+    launcher,
+    dialogHost: null,
+    checkpointPathFor: () => checkpointPath,
+    projectFolder: dirname(resolve(options.path)),
+  });
   const reporter = new TrainReporter(project, options.json, output);
   const ended = new Promise<number>((resolve) => {
     services.onDidRunEvent((event) => {
@@ -99,7 +118,7 @@ export async function runTrain(argv: string[], output: CliOutput, launcher: Devi
         `${project.training.optimizer} learning rate ${project.training.learningRate}, seed ${project.training.seed}\n`,
     );
     try {
-      await services.startRun(project);
+      await services.startRun(project, { resume: options.resume });
     } catch (error) {
       // The trainer already published the error event, which the reporter printed.
       if (!reporter.reportedError) output.stderr(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -116,6 +135,7 @@ export async function runTrain(argv: string[], output: CliOutput, launcher: Devi
 /** Turns run events into stderr lines, a progress bar and, with --json, JSON lines on stdout. */
 class TrainReporter {
   reportedError = false;
+  private lastCheckpoint: string | null = null;
   private readonly progress: ProgressBar | null;
   private readonly startedMs = Date.now();
   private stepsPerEpoch = 0;
@@ -140,7 +160,7 @@ class TrainReporter {
         return null;
       case 'epoch':
         this.progress?.clear();
-        this.output.stderr(`${formatEpochLine({ ...event, totalEpochs })}\n`);
+        this.output.stderr(`${formatEpochLine({ ...event, totalEpochs, tokenName: tokenNameOf(this.project.dataset.tokenizer) })}\n`);
         this.writeJson({
           event: 'epoch',
           epoch: event.epoch,
@@ -149,14 +169,19 @@ class TrainReporter {
           testAccuracy: event.testAccuracy,
           samplesPerSecond: event.samplesPerSecond,
           durationMs: event.durationMs,
+          ...(event.unigramEntropyNats === undefined ? {} : { unigramEntropyNats: event.unigramEntropyNats, tokensPerSecond: event.tokensPerSecond }),
         });
+        return null;
+      case 'checkpoint':
+        this.lastCheckpoint = event.path;
         return null;
       case 'done': {
         this.progress?.clear();
         const durationMs = Date.now() - this.startedMs;
         const accuracy = event.testAccuracy === null ? 'n/a' : `${(event.testAccuracy * 100).toFixed(2)}%`;
         this.output.stderr(`${event.reason === 'completed' ? 'Done' : 'Stopped'} after ${event.epochs} epochs in ${(durationMs / 1000).toFixed(1)} s, test accuracy ${accuracy}\n`);
-        this.writeJson({ event: 'done', reason: event.reason, epochs: event.epochs, testAccuracy: event.testAccuracy, durationMs });
+        if (this.lastCheckpoint !== null) this.output.stderr(`Checkpoint written to ${this.lastCheckpoint}\n`);
+        this.writeJson({ event: 'done', reason: event.reason, epochs: event.epochs, testAccuracy: event.testAccuracy, durationMs, checkpoint: this.lastCheckpoint });
         return EXIT_OK;
       }
       case 'error':
@@ -171,6 +196,8 @@ class TrainReporter {
         this.writeJson({ event: 'error', message: event.message, nodeId: event.nodeId ?? null, issues: event.issues ?? [] });
         return EXIT_FAILURE;
       case 'activations':
+      case 'attention':
+      case 'generation':
       case 'state':
         return null;
     }

@@ -7,9 +7,12 @@
 import type {
   ActivationProbe,
   DatasetInfo,
+  GenerationRequest,
+  GenerationResult,
   OpenedProject,
   ParseProjectResult,
   RunEvent,
+  RunOptions,
   RunStatus,
   SavedProject,
   TensorloomApi,
@@ -20,6 +23,8 @@ import { DATASETS } from '../../engine/data/catalog';
 import { parseProject } from '../../engine/io/project';
 import type { DeviceLauncher } from '../devices/launcher';
 import { createLogger } from '../log';
+import { existsSync } from 'node:fs';
+import { checkpointPathFor } from '../trainer/checkpointPaths';
 import { Trainer } from '../trainer/trainer';
 import { createExportService, type ExportDialogHost } from './exportService';
 import { readProjectFile, saveProjectFile } from './projectFiles';
@@ -54,6 +59,10 @@ export interface ServicesOptions {
   stepReportIntervalMs?: number;
   snapshotIntervalMs?: number;
   logIntervalMs?: number;
+  /** Returns where a run of `project` writes its checkpoint. Default: the per-user data folder (see checkpointPaths). */
+  checkpointPathFor?: (project: ProjectFile) => string;
+  /** Folder that a relative `dataset.path` is resolved against. Default: the working directory. */
+  projectFolder?: string | null;
 }
 
 export function createServices(options: ServicesOptions): AppServices {
@@ -66,8 +75,8 @@ export function createServices(options: ServicesOptions): AppServices {
     ...(options.logIntervalMs === undefined ? {} : { logIntervalMs: options.logIntervalMs }),
   });
 
-  // NOTE: no last checkpoint is passed on yet, so exports use imported weights or fresh ones.
-  const exportService = createExportService({ dialogHost: options.exportDialogHost ?? null, lastCheckpointPath: () => null });
+  const exportService = createExportService({ dialogHost: options.exportDialogHost ?? null, lastCheckpointPath: () => trainer.lastCheckpointPath() });
+  const pathOfCheckpoint = options.checkpointPathFor ?? ((project: ProjectFile) => checkpointPathFor(project));
 
   return {
     exportProject: exportService.exportProject,
@@ -103,9 +112,14 @@ export function createServices(options: ServicesOptions): AppServices {
       return { location: path };
     },
 
-    async startRun(project: ProjectFile): Promise<RunStatus> {
+    async startRun(project: ProjectFile, runOptions?: RunOptions): Promise<RunStatus> {
       requireObject(project, 'project', 'startRun');
-      return trainer.start(project);
+      const checkpointPath = pathOfCheckpoint(project);
+      const resume = runOptions?.resume === true;
+      if (resume && !existsSync(checkpointPath)) {
+        throw new Error(`Cannot resume: there is no checkpoint at ${checkpointPath}. Train the project once without resuming to write it.`);
+      }
+      return trainer.start(project, false, { checkpointPath, resumeFrom: resume ? checkpointPath : null, projectFolder: options.projectFolder ?? null });
     },
 
     async pauseRun(): Promise<RunStatus> {
@@ -134,7 +148,16 @@ export function createServices(options: ServicesOptions): AppServices {
       if (probe.nodeId !== null && typeof probe.nodeId !== 'string') {
         throw new TypeError(`setActivationProbe: probe.nodeId must be a node id or null, got ${JSON.stringify(probe.nodeId)}.`);
       }
-      trainer.setProbe({ nodeId: probe.nodeId, sampleIndex: probe.sampleIndex });
+      trainer.setProbe({ nodeId: probe.nodeId, sampleIndex: probe.sampleIndex, ...(probe.text === undefined ? {} : { text: probe.text }) });
+    },
+
+    async generateText(request: GenerationRequest): Promise<GenerationResult> {
+      requireObject(request, 'request', 'generateText');
+      return trainer.generate(request);
+    },
+
+    async getCheckpointPath(): Promise<string | null> {
+      return trainer.lastCheckpointPath();
     },
 
     onDidRunEvent(listener: (event: RunEvent) => void): Unsubscribe {

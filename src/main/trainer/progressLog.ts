@@ -31,10 +31,30 @@ export interface EpochSummary {
   testAccuracy: number;
   samplesPerSecond: number;
   durationMs: number;
+  /** Present for language models, whose losses are in nats per token. */
+  unigramEntropyNats?: number;
+  tokensPerSecond?: number;
+  /** What one token is, for the loss unit: `char` or `byte`. Default `token`. */
+  tokenName?: string;
 }
 
-/** Formats an epoch line: `epoch 1/5 train loss 0.4012 test loss 0.2110 test acc 93.80% 5120 samples/s 12.4 s`. */
+/** Returns what one token of a project's text is: a character or a byte. */
+export function tokenNameOf(tokenizer: 'char' | 'byte' | undefined): string {
+  return tokenizer === 'byte' ? 'byte' : 'char';
+}
+
+/**
+ * Formats an epoch line: `epoch 1/5 train loss 0.4012 test loss 0.2110 test acc 93.80% 5120 samples/s 12.4 s`,
+ * or for a language model `epoch 1/5 train loss 2.4012 val loss 2.3110 nats/char (unigram 3.0120) next-token acc 31.80% 8120 tokens/s 12.4 s`.
+ */
 export function formatEpochLine(summary: EpochSummary): string {
+  if (summary.unigramEntropyNats !== undefined) {
+    return (
+      `epoch ${summary.epoch}/${summary.totalEpochs} train loss ${summary.trainLoss.toFixed(4)} ` +
+      `val loss ${summary.testLoss.toFixed(4)} nats/${summary.tokenName ?? 'token'} (unigram ${summary.unigramEntropyNats.toFixed(4)}) ` +
+      `next-token acc ${formatPercent(summary.testAccuracy)} ${Math.round(summary.tokensPerSecond ?? 0)} tokens/s ${(summary.durationMs / 1000).toFixed(1)} s`
+    );
+  }
   return (
     `epoch ${summary.epoch}/${summary.totalEpochs} train loss ${summary.trainLoss.toFixed(4)} ` +
     `test loss ${summary.testLoss.toFixed(4)} test acc ${formatPercent(summary.testAccuracy)} ` +

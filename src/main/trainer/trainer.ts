@@ -6,16 +6,20 @@
  *
  * States: idle -> starting -> running <-> paused -> stopping -> idle. A call that
  * does not fit the current state throws a `RunStateError` saying what to do.
+ *
+ * A run is over (idle) once its device reports `done`, but that device stays up with
+ * the final weights, so probes and generation requests still get answers. It is shut
+ * down when the next run starts or the trainer is disposed.
  */
 
 import { randomUUID } from 'node:crypto';
-import type { ActivationProbe, RunEvent, RunState, RunStatus, Unsubscribe } from '../../shared/api';
+import type { ActivationProbe, GenerationRequest, GenerationResult, RunEvent, RunState, RunStatus, Unsubscribe } from '../../shared/api';
 import type { DeviceToMainMessage } from '../../shared/device';
 import type { ProjectFile, ProjectIssue } from '../../shared/project';
 import type { DeviceExit, DeviceHandle, DeviceLauncher } from '../devices/launcher';
 import { describeDeviceExit } from '../devices/launcher';
 import { createLogger, type Logger } from '../log';
-import { formatEpochLine, formatProgressLine } from './progressLog';
+import { formatEpochLine, formatProgressLine, tokenNameOf } from './progressLog';
 
 export class RunStateError extends Error {
   constructor(message: string) {
@@ -56,6 +60,20 @@ export interface TrainerOptions {
   logger?: Logger;
 }
 
+/** Where a run's device writes and reads checkpoints, and where it resolves a relative text file path. */
+export interface RunFiles {
+  /** Checkpoint the device writes every `training.checkpointEveryEpochs` epochs and at the end; null writes none. */
+  checkpointPath?: string | null;
+  /** Checkpoint to load before training. */
+  resumeFrom?: string | null;
+  projectFolder?: string | null;
+}
+
+interface PendingGeneration {
+  resolve(result: GenerationResult): void;
+  reject(error: Error): void;
+}
+
 interface ActiveRun {
   runId: string;
   project: ProjectFile;
@@ -71,7 +89,12 @@ interface ActiveRun {
   stopTimer: NodeJS.Timeout | null;
   /** Resolves the promises of `stop()` calls once the run has ended. */
   endedWaiters: Array<() => void>;
+  /** Generation requests sent to this run's device, by request id. */
+  generations: Map<string, PendingGeneration>;
 }
+
+/** Gap in milliseconds that a device gets to exit after `shutdown` before it is killed. */
+const SHUTDOWN_TIMEOUT_MS = 2000;
 
 export class Trainer {
   private readonly options: Required<Omit<TrainerOptions, 'logger'>>;
@@ -79,6 +102,10 @@ export class Trainer {
   private readonly listeners = new Set<(event: RunEvent) => void>();
   private state: RunState = 'idle';
   private run: ActiveRun | null = null;
+  /** The last run after it reported `done`; its device stays up to answer probes and generation. */
+  private lastRun: ActiveRun | null = null;
+  private lastCheckpoint: string | null = null;
+  private nextGenerationId = 1;
   private probe: ActivationProbe = { nodeId: null, sampleIndex: 0 };
 
   constructor(options: TrainerOptions) {
@@ -103,8 +130,16 @@ export class Trainer {
     };
   }
 
-  /** Validates `project` and launches a device for it; with `paused`, the run waits for `resume` or `step`. */
-  start(project: ProjectFile, paused = false): RunStatus {
+  /** Returns the path of the checkpoint the last run wrote, or null when no run has written one. */
+  lastCheckpointPath(): string | null {
+    return this.lastCheckpoint;
+  }
+
+  /**
+   * Validates `project` and launches a device for it; with `paused`, the run waits for `resume`
+   * or `step`. `files` sets where checkpoints go and which one to resume from.
+   */
+  start(project: ProjectFile, paused = false, files: RunFiles = {}): RunStatus {
     if (this.state !== 'idle') {
       throw new RunStateError(`Cannot start a run: run ${this.run?.runId} is ${this.state}. Stop it first.`);
     }
@@ -117,6 +152,7 @@ export class Trainer {
       throw error;
     }
 
+    this.shutDownLastRun();
     const runId = randomUUID().slice(0, 8);
     let device: DeviceHandle;
     try {
@@ -139,6 +175,7 @@ export class Trainer {
       lastProgressLogMs: 0,
       stopTimer: null,
       endedWaiters: [],
+      generations: new Map(),
     };
     this.run = run;
     device.onMessage((message) => this.handleDeviceMessage(run, message));
@@ -159,6 +196,9 @@ export class Trainer {
         stepReportIntervalMs: this.options.stepReportIntervalMs,
         snapshotIntervalMs: this.options.snapshotIntervalMs,
         probe: this.probe,
+        checkpointPath: files.checkpointPath ?? null,
+        resumeFrom: files.resumeFrom ?? null,
+        projectFolder: files.projectFolder ?? null,
       },
     });
     this.setState('starting');
@@ -217,15 +257,50 @@ export class Trainer {
     if (!Number.isInteger(probe.sampleIndex) || probe.sampleIndex < 0) {
       throw new RangeError(`Invalid activation probe sample index ${probe.sampleIndex}: use a test sample index of 0 or more.`);
     }
-    this.probe = { nodeId: probe.nodeId, sampleIndex: probe.sampleIndex };
-    if (this.run !== null && !this.run.finished) this.run.device.send({ type: 'set-probe', probe: this.probe });
+    if (probe.text !== undefined && probe.text !== null && typeof probe.text !== 'string') {
+      throw new TypeError(`Invalid activation probe text: use a text or null, got ${typeof probe.text}.`);
+    }
+    this.probe = { nodeId: probe.nodeId, sampleIndex: probe.sampleIndex, ...(probe.text === undefined ? {} : { text: probe.text }) };
+    const target = this.run !== null && !this.run.finished ? this.run : this.lastRun;
+    target?.device.send({ type: 'set-probe', probe: this.probe });
   }
 
-  /** Kills the device of the active run at once, without waiting for it to stop. */
+  /**
+   * Generates text with the model of the active run, or of the last run after it ended.
+   * Streams each token as a `generation` event and resolves with the whole text.
+   */
+  generate(request: GenerationRequest): Promise<GenerationResult> {
+    const run = this.run !== null && !this.run.finished && this.state !== 'starting' ? this.run : this.lastRun;
+    if (run === null) {
+      const why = this.state === 'starting' ? 'the run is still starting; wait until it runs' : 'no run has trained a model yet; train a language model first';
+      return Promise.reject(new RunStateError(`Cannot generate text: ${why}.`));
+    }
+    const requestId = `g${this.nextGenerationId++}`;
+    return new Promise<GenerationResult>((resolve, reject) => {
+      run.generations.set(requestId, { resolve, reject });
+      run.device.send({ type: 'generate', requestId, request });
+    });
+  }
+
+  /** Kills the device of the active run, and the device kept up after the last run, at once. */
   dispose(): void {
+    if (this.lastRun !== null) {
+      this.lastRun.device.kill();
+      this.lastRun = null;
+    }
     if (this.run === null) return;
     this.log.info(`run ${this.run.runId} ended because the trainer is shutting down`);
     this.run.device.kill();
+  }
+
+  /** Asks the device kept up after the last run to exit, and kills it if it does not. */
+  private shutDownLastRun(): void {
+    const last = this.lastRun;
+    if (last === null) return;
+    this.lastRun = null;
+    rejectGenerations(last, 'a new run started');
+    last.device.send({ type: 'shutdown' });
+    setTimeout(() => last.device.kill(), SHUTDOWN_TIMEOUT_MS).unref();
   }
 
   private requireState(action: string, allowed: RunState[], hint: string): ActiveRun {
@@ -237,7 +312,7 @@ export class Trainer {
   }
 
   private handleDeviceMessage(run: ActiveRun, message: DeviceToMainMessage): void {
-    if (this.run !== run) return;
+    if (this.run !== run && this.lastRun !== run) return;
     const { runId } = run;
     switch (message.type) {
       case 'ready':
@@ -258,23 +333,54 @@ export class Trainer {
       case 'epoch':
         run.lastEpoch = message.epoch;
         run.lastTestAccuracy = message.testAccuracy;
-        this.log.info(`run ${runId} ${formatEpochLine({ ...message, totalEpochs: run.project.training.epochs })}`);
+        this.log.info(`run ${runId} ${formatEpochLine({ ...message, totalEpochs: run.project.training.epochs, tokenName: tokenNameOf(run.project.dataset.tokenizer) })}`);
         this.emit({ kind: 'epoch', runId, ...stripType(message) });
         return;
       case 'activations':
         this.emit({ kind: 'activations', runId, step: message.step, snapshot: message.snapshot });
         return;
+      case 'attention':
+        this.emit({ kind: 'attention', runId, step: message.step, snapshot: message.snapshot });
+        return;
+      case 'checkpoint':
+        this.lastCheckpoint = message.path;
+        this.log.info(`run ${runId} wrote checkpoint ${message.path} after epoch ${message.epoch}, step ${message.step}`);
+        this.emit({ kind: 'checkpoint', runId, path: message.path, epoch: message.epoch, step: message.step });
+        return;
+      case 'generation-token':
+        this.emit({ kind: 'generation', runId, ...stripType(message) });
+        return;
+      case 'generation-done': {
+        const pending = run.generations.get(message.requestId);
+        run.generations.delete(message.requestId);
+        pending?.resolve({ requestId: message.requestId, prompt: message.prompt, generated: message.generated, tokenCount: message.tokenCount });
+        return;
+      }
+      case 'generation-error': {
+        const pending = run.generations.get(message.requestId);
+        run.generations.delete(message.requestId);
+        pending?.reject(new Error(message.message));
+        return;
+      }
       case 'state':
         this.log.debug(`run ${runId}: device 0 is ${message.state}`);
         return;
       case 'done':
         run.finished = true;
-        this.killIfStillRunning(run);
+        if (run.stopTimer !== null) clearTimeout(run.stopTimer);
+        run.stopTimer = null;
         this.log.info(
           `run ${runId} ${message.reason} after ${message.epochs} epochs` +
             (message.testAccuracy === null ? '' : `, test accuracy ${(message.testAccuracy * 100).toFixed(2)}%`),
         );
         this.emit({ kind: 'done', runId, ...stripType(message) });
+        // The device stays up with the final weights for probes and generation.
+        if (this.run === run) {
+          this.lastRun = run;
+          this.run = null;
+          this.setState('idle', runId);
+          for (const resolve of run.endedWaiters) resolve();
+        }
         return;
       case 'error':
         run.finished = true;
@@ -299,6 +405,12 @@ export class Trainer {
 
   private handleDeviceExit(run: ActiveRun, exit: DeviceExit): void {
     if (run.stopTimer !== null) clearTimeout(run.stopTimer);
+    rejectGenerations(run, `device 0 exited with code ${exit.code}`);
+    if (this.lastRun === run) {
+      this.lastRun = null;
+      this.log.debug(`run ${run.runId}: device 0 exited with code ${exit.code} after the run`);
+      return;
+    }
     if (this.run !== run) return;
 
     if (!run.finished) {
@@ -349,6 +461,11 @@ export class Trainer {
       }
     }
   }
+}
+
+function rejectGenerations(run: ActiveRun, reason: string): void {
+  for (const pending of run.generations.values()) pending.reject(new Error(`Generation stopped: ${reason}.`));
+  run.generations.clear();
 }
 
 function stripType<T extends { type: string }>(message: T): Omit<T, 'type'> {

@@ -1,0 +1,30 @@
+/**
+ * Where runs keep their checkpoints. The command line writes beside the
+ * project file (`mnist.json` → `mnist.safetensors`); the desktop app and web
+ * mode, whose project may not be a file, write to a per-user data folder.
+ */
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { ProjectFile } from '../../shared/project';
+
+/** Environment variable that replaces the per-user data folder `~/.tensorloom`, for tests and portable installs. */
+export const DATA_FOLDER_ENV = 'TENSORLOOM_DATA_DIR';
+
+/** Returns the folder of app and web-mode checkpoints: `$TENSORLOOM_DATA_DIR/checkpoints`, by default `~/.tensorloom/checkpoints`. */
+export function checkpointFolder(env: NodeJS.ProcessEnv = process.env): string {
+  const dataFolder = env[DATA_FOLDER_ENV];
+  return join(dataFolder !== undefined && dataFolder !== '' ? dataFolder : join(homedir(), '.tensorloom'), 'checkpoints');
+}
+
+/** Returns the app and web-mode checkpoint path of a project, named after the project with unsafe characters replaced. */
+export function checkpointPathFor(project: ProjectFile, env: NodeJS.ProcessEnv = process.env): string {
+  const name = typeof project.name === 'string' ? project.name.trim() : '';
+  const safe = name.replace(/[^\w.-]+/g, '-').replace(/^[-.]+|-+$/g, '');
+  return join(checkpointFolder(env), `${safe === '' ? 'project' : safe}.safetensors`);
+}
+
+/** Returns the command line's checkpoint path beside a project file: the same path with `.safetensors` in place of `.json`. */
+export function checkpointPathBeside(projectPath: string): string {
+  return projectPath.replace(/\.json$/i, '') + '.safetensors';
+}
