@@ -1,7 +1,7 @@
 /**
  * Collective counts, bytes, memory and the timeline of one step under a plan,
- * over an in-process mesh: the Megatron MLP pair costs one all-reduce forward and
- * one backward (none backward when its input needs no gradient), and sequence
+ * over an in-process mesh. The Megatron MLP pair costs one all-reduce forward and
+ * one backward, or none backward when its input needs no gradient. Sequence
  * parallelism swaps each for an all-gather and a reduce-scatter.
  */
 

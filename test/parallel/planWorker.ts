@@ -1,8 +1,8 @@
 /**
- * One simulated device for the plan worker test: it builds a PortTransport from
- * the MessagePorts it was given, runs a few training steps of the MNIST MLP under
- * the plan and posts its losses, its last step's counters and the gathered
- * parameters to the test.
+ * One simulated device for the plan worker test. It builds a PortTransport from
+ * the MessagePorts it was given and runs a few training steps of the MNIST MLP
+ * under the plan. Then it posts its losses, its last step's counters and the
+ * gathered parameters to the test.
  */
 
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';

@@ -27,7 +27,7 @@ export interface TensorParallelContext {
   recorder: StepRecorder;
 }
 
-/** Returns `x` for use by a column-parallel layer; the backward pass sums its gradient over the group. */
+/** Returns `x` for use by a column-parallel layer. The backward pass sums its gradient over the group. */
 export function copyToTensorRegion(x: Tensor, context: TensorParallelContext): Tensor {
   // An input that needs no gradient (the batch features) needs no backward all-reduce either.
   if (!x.requiresGrad || context.group.size === 1) return x;
@@ -42,7 +42,7 @@ export function copyToTensorRegion(x: Tensor, context: TensorParallelContext): T
   return result;
 }
 
-/** Returns the sum of every member's partial `x` (a row-parallel layer's output); the gradient passes through unchanged. */
+/** Returns the sum of every member's partial `x`, a row-parallel layer's output. The gradient passes through unchanged. */
 export async function reduceFromTensorRegion(x: Tensor, context: TensorParallelContext): Promise<Tensor> {
   if (context.group.size === 1) return x;
   const summed = await runAllReduce(context, x.data);
@@ -54,7 +54,7 @@ export async function reduceFromTensorRegion(x: Tensor, context: TensorParallelC
   return result;
 }
 
-/** Joins every member's feature shard `x` [..., F / t] into [..., F]; the backward pass keeps this member's slice. */
+/** Joins every member's feature shard `x` [..., F / t] into [..., F]. The backward pass keeps this member's slice. */
 export async function gatherFeatures(x: Tensor, context: TensorParallelContext): Promise<Tensor> {
   return gatherAlong(x, -1, context, 'gatherFeatures', (grad, fullShape, axis) => {
     const { size, rank } = context.group;
@@ -62,14 +62,14 @@ export async function gatherFeatures(x: Tensor, context: TensorParallelContext):
   });
 }
 
-/** Joins every member's sequence slice `x` along `axis`; the backward pass reduce-scatters the gradient back to slices. */
+/** Joins every member's sequence slice `x` along `axis`. The backward pass reduce-scatters the gradient back to slices. */
 export async function gatherSequence(x: Tensor, axis: number, context: TensorParallelContext): Promise<Tensor> {
   return gatherAlong(x, axis, context, 'gatherSequence', (grad, fullShape, resolvedAxis) =>
     runReduceScatter(context, grad, fullShape, resolvedAxis),
   );
 }
 
-/** Returns this member's slice along `axis` of the sum of every member's partial `x`; the backward pass all-gathers the gradient. */
+/** Returns this member's slice along `axis` of the sum of every member's partial `x`. The backward pass all-gathers the gradient. */
 export async function reduceScatterSequence(x: Tensor, axis: number, context: TensorParallelContext): Promise<Tensor> {
   const resolvedAxis = resolveAxis(x.shape, axis);
   const { size } = context.group;
@@ -88,8 +88,8 @@ export async function reduceScatterSequence(x: Tensor, axis: number, context: Te
 }
 
 /**
- * Returns this member's slice of `x` along `axis`, where every member holds the same
- * `x`; the backward pass all-gathers the slices' gradients, so `x` gets its whole gradient.
+ * Returns this member's slice of `x` along `axis`, where every member has the same
+ * `x`. The backward pass all-gathers the slices' gradients, so `x` gets its whole gradient.
  */
 export function scatterSequence(x: Tensor, axis: number, context: TensorParallelContext): Tensor {
   const resolvedAxis = resolveAxis(x.shape, axis);
@@ -108,7 +108,7 @@ export function scatterSequence(x: Tensor, axis: number, context: TensorParallel
 }
 
 /**
- * Returns this member's slice of `x` along `axis`, without communication; the gradient
+ * Returns this member's slice of `x` along `axis`, without communication. The gradient
  * outside the slice is zero. The parameters that computed `x` then get a partial
  * gradient, which the executor sums over the tensor group.
  */

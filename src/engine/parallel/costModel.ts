@@ -2,8 +2,8 @@
  * A cost model for a step on real links: each recorded collective costs
  * latency × messages in sequence + bytes sent / bandwidth, with the ring
  * formulas. A ring all-reduce over p devices takes 2(p − 1) steps and sends
- * 2(p − 1)/p of the buffer per device; an all-gather or reduce-scatter takes
- * p − 1 steps and sends (p − 1)/p of the full buffer; a binomial broadcast takes
+ * 2(p − 1)/p of the buffer per device. An all-gather or reduce-scatter takes
+ * p − 1 steps and sends (p − 1)/p of the full buffer. A binomial broadcast takes
  * ceil(log2 p) rounds of the whole buffer. Compute time is what the device
  * measured. Communication is assumed not to overlap compute.
  */
@@ -22,9 +22,12 @@ export interface LinkModel {
  * Link presets. NOTE: these are estimates of what a ring achieves, not
  * measurements on this project's hardware: pass your own `LinkModel` (or use
  * `withLink`) for the numbers of a real cluster.
- * - NVLink: 3rd generation (A100) is specified at 300 GB/s per direction per GPU; we assume 200 GB/s and 5 µs.
- * - PCIe 4.0 x16: 16 GT/s × 16 lanes with 128b/130b coding is 31.5 GB/s per direction; we assume 25 GB/s and 10 µs.
- * - 100 Gb Ethernet: 12.5 GB/s line rate; we assume 11 GB/s and 20 µs (RDMA-class latency).
+ * - NVLink: an A100 has 12 third-generation links, 600 GB/s in total and so 300 GB/s
+ *   per direction (NVIDIA's NVLink product page). The preset assumes 200 GB/s and 5 µs.
+ * - PCIe 4.0 x16: 16 GT/s × 16 lanes with 128b/130b coding is 31.5 GB/s per direction.
+ *   The preset assumes 25 GB/s and 10 µs.
+ * - 100 Gb Ethernet: the line rate is 12.5 GB/s. The preset assumes 11 GB/s and 20 µs,
+ *   a latency that needs RDMA.
  */
 export const LINK_PRESETS: Readonly<Record<'nvlink' | 'pcie4x16' | 'ethernet100g', LinkModel>> = {
   nvlink: { name: 'NVLink', bandwidthBytesPerSecond: 200e9, latencyMs: 0.005 },
@@ -57,7 +60,7 @@ export function collectiveSteps(record: Pick<CollectiveRecord, 'kind' | 'groupSi
 export function estimateCollectiveMs(record: CollectiveRecord, link: LinkModel): number {
   const steps = collectiveSteps(record);
   if (steps === 0) return 0;
-  // A broadcast forwards the whole buffer at every level of the tree; the ring kinds send what was recorded.
+  // A broadcast forwards the whole buffer at every level of the tree, and the ring kinds send what was recorded.
   const bytesOnCriticalPath = record.kind === 'broadcast' ? steps * record.inputBytes : record.bytesSent;
   return steps * link.latencyMs + (bytesOnCriticalPath / link.bandwidthBytesPerSecond) * 1000;
 }

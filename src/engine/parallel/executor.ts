@@ -17,7 +17,7 @@ import type { ShardedParameter, ShardingContext } from './shardedLayers';
 import { StepRecorder, type Clock, type StepReport } from './stepRecorder';
 import type { Transport } from './transport';
 
-/** What a device needs to build its part of a model. */
+/** Inputs a device needs to build its part of a model. */
 export interface DeviceContext {
   plan: ResolvedPlan;
   coordinates: MeshCoordinates;
@@ -32,9 +32,8 @@ export interface ShardedModel<Batch> {
   parameters: ShardedParameter[];
   /**
    * Runs the forward pass on this device's slice of `batch` and returns its loss
-   * scaled by the slice's share of the batch, so the gradients summed over the
-   * devices that see different samples are the gradients of the one-device
-   * mean loss.
+   * scaled by the slice's share of the batch. Summed over the devices that see
+   * different samples, the gradients then equal those of the one-device mean loss.
    */
   forward(batch: Batch): Promise<Tensor>;
 }
@@ -58,7 +57,7 @@ export interface ParallelWorkload<Batch> {
 export interface PlanExecutorOptions<Batch> {
   workload: ParallelWorkload<Batch>;
   plan: ParallelPlan;
-  /** This device's transport; its rank and world size place it in the mesh. */
+  /** This device's transport. Its rank and world size place it in the mesh. */
   transport: Transport;
   /** Samples per step over all devices, checked against the plan. */
   batchSize: number;
@@ -125,7 +124,7 @@ export class PlanExecutor<Batch> {
     this.optimizer = options.createOptimizer(this.ownParameters());
   }
 
-  /** Runs one training step on `batch` (the whole batch; the device takes its slice) and returns the mean loss and the report. */
+  /** Runs one training step on the whole `batch`, of which the device takes its slice, and returns the mean loss and the report. */
   async step(batch: Batch): Promise<StepResult> {
     const batchSize = this.options.workload.batchSizeOf(batch);
     if (batchSize !== this.options.batchSize) {
@@ -155,7 +154,7 @@ export class PlanExecutor<Batch> {
     return { loss: lossSum[0] / copies, report, memory: this.memory() };
   }
 
-  /** Rebuilds every one-device parameter from the shards of this device's tensor group; every member of the group must call it. */
+  /** Rebuilds every one-device parameter from the shards of this device's tensor group. Every member of the group must call it. */
   async gatherParameters(): Promise<Map<string, GatheredParameter>> {
     const gathered = new Map<string, GatheredParameter>();
     const group = this.gatherGroup;

@@ -1,7 +1,7 @@
 /**
  * An MLP described by a node graph (Input, Dense and activation nodes in a chain,
  * then a Loss) as a parallel workload. The one-device reference is the compiled
- * graph; each device compiles the same graph from the same seed and keeps its
+ * graph, and each device compiles the same graph from the same seed and keeps its
  * shards. Under sequence parallelism the rows of the batch play the sequence.
  */
 
@@ -32,7 +32,7 @@ export interface MlpBatch {
 /** Activation node types that act on each element alone, so they run on any shard. */
 const ELEMENTWISE_TYPES = new Set(['ReLU', 'Sigmoid', 'Tanh']);
 
-/** The op of each activation node type the executor runs; Softmax normalises each row over the classes. */
+/** The op of each activation node type the executor runs. Softmax normalises each row over the classes. */
 const ACTIVATIONS: Record<string, (x: Tensor) => Tensor> = {
   ReLU: relu,
   Sigmoid: sigmoid,

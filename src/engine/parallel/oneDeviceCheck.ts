@@ -1,7 +1,7 @@
 /**
- * The equality check between a plan and one device: the same workload, seed and
+ * The equality check between a plan and one device. The same workload, seed and
  * batches run k steps on one device (the plain synchronous engine) and on every
- * rank of the plan over an in-process mesh, then the losses and the gathered
+ * rank of the plan over an in-process mesh. Then the losses and the gathered
  * parameters are compared by name.
  */
 
@@ -14,7 +14,7 @@ import type { ParallelPlan } from './plan';
 export interface OneDeviceCheckOptions<Batch> {
   workload: ParallelWorkload<Batch>;
   plan: ParallelPlan;
-  /** One batch per step; every batch has the same number of samples. */
+  /** One batch per step. Every batch has the same number of samples. */
   batches: readonly Batch[];
   createOptimizer(parameters: Map<string, Tensor>): Optimizer;
 }

@@ -15,22 +15,23 @@ export type ShardingKind = 'column' | 'row' | 'heads' | 'replicated';
 export const SHARDING_KINDS: readonly ShardingKind[] = ['column', 'row', 'heads', 'replicated'];
 
 export interface ParallelPlan {
-  /** Number of data-parallel replicas; each takes batchSize / dataParallel samples. */
+  /** Number of data-parallel replicas. Each takes batchSize / dataParallel samples. */
   dataParallel: number;
   /** Number of devices that shard each layer of the tensor group. */
   tensorParallel: number;
   /** Splits the activations outside the sharded layers along the sequence over the tensor group. */
   sequenceParallel: boolean;
-  /** Node ids (or layer names) inside the tensor-parallel region; layers outside it are replicated. */
+  /** Node ids (or layer names) inside the tensor-parallel region. Layers outside it are replicated. */
   tensorGroup: string[];
-  /** Sharding of layers in the tensor group by id; a missing entry takes the inferred default. */
+  /** Sharding of layers in the tensor group by id. A missing entry takes the inferred default. */
   sharding?: Record<string, ShardingKind>;
 }
 
 /**
- * What plan validation sees of one layer, in execution order. `dense` has a weight
- * [outFeatures, inFeatures]; `elementwise` (ReLU, GELU, dropout) works on any split;
- * `rowwise` (softmax, loss) needs whole feature rows; `norm` has replicated weights.
+ * One layer as plan validation reads it. A `dense` layer has a weight
+ * [outFeatures, inFeatures], an `elementwise` one (ReLU, GELU, dropout) runs on any
+ * split, a `rowwise` one (softmax, loss) needs whole feature rows, and a `norm`
+ * has replicated weights.
  */
 export interface PlanLayer {
   id: string;
@@ -64,7 +65,7 @@ export interface ResolvedPlan extends ParallelPlan {
   gatheredColumns: Set<string>;
 }
 
-/** A plan that cannot run; `issues` lists every problem, `message` one per line. */
+/** A plan that cannot run. `issues` lists every problem, and `message` lists them one per line. */
 export class ParallelPlanError extends Error {
   readonly issues: string[];
 

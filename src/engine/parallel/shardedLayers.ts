@@ -24,7 +24,7 @@ import {
 import type { ShardingKind } from './plan';
 import { shardAlong } from './sharding';
 
-/** Where a parameter lives: whole on every device, split along an axis, or whole on one member of the tensor group. */
+/** Placement of a parameter: whole on every device, split along an axis, or whole on one member of the tensor group. */
 export type ParameterLayout =
   | { kind: 'replicated' }
   | { kind: 'split'; axis: number }
@@ -40,7 +40,7 @@ export interface ShardedParameter {
 }
 
 /**
- * How activations are laid out over the tensor group: `full` on every member,
+ * Layout of activations over the tensor group: `full` on every member,
  * `features` split along the last axis (between a column- and a row-parallel
  * layer), or `sequence` split along the sequence axis (sequence parallelism).
  */
@@ -126,7 +126,7 @@ export class ShardedDense {
     }
 
     if (input.layout === 'features') {
-      throw new Error(`Replicated layer "${this.name}" needs whole feature rows, but its input is split along the features.`);
+      throw new Error(`Replicated layer "${this.name}" needs whole feature rows, but its input is split along the features. Shard it as row-parallel, or gather the output of the column-parallel layer before it.`);
     }
     return { tensor: linear(input.tensor, this.weight, this.bias), layout: input.layout };
   }
@@ -196,7 +196,7 @@ export function addReplicatedParameters(prefix: string, named: [string, Tensor][
 /** Returns the whole input of a column-parallel layer: gathered along the sequence, or marked to sum its gradient. */
 async function enterTensorRegion(input: LayoutTensor, context: ShardingContext, name: string): Promise<Tensor> {
   if (input.layout === 'features') {
-    throw new Error(`Layer "${name}" needs whole feature rows, but its input is split along the features.`);
+    throw new Error(`Layer "${name}" needs whole feature rows, but its input is split along the features. Put a row-parallel layer after the column-parallel one before it.`);
   }
   if (input.layout === 'sequence') return gatherSequence(input.tensor, context.sequenceAxis, context);
   return copyToTensorRegion(input.tensor, context);

@@ -1,6 +1,6 @@
 /**
- * What one device did during a training step: every collective it called (kind,
- * group, bytes, start and end), split by phase, and a timeline of compute and
+ * The record of one device's training step: every collective it called (kind,
+ * group, bytes, start and end) by phase, and a timeline of compute and
  * communication spans for a chart. The plan executor owns one recorder per device.
  */
 

@@ -20,7 +20,7 @@ export interface TensorOptions {
   /**
    * Adds this tensor's `grad` into the parents' gradients and may wait on the way,
    * as an op that exchanges gradients with other devices does. Only
-   * `backwardAsync()` runs it; `backward()` rejects a graph that contains one.
+   * `backwardAsync()` runs it, and `backward()` throws when it reaches such an op.
    */
   backwardAsyncFn?: (() => Promise<void>) | null;
 }
