@@ -7,6 +7,8 @@
 import type { ParamValue } from '../../../shared/project';
 import type { SymbolicShape } from '../../graph/types';
 import { pythonBool, pythonInt } from './python';
+import type { PythonClassName } from './pythonClasses';
+import { SEQUENCE_EMITTERS } from './sequenceEmitters';
 
 export interface EmitContext {
   nodeId: string;
@@ -17,6 +19,10 @@ export interface EmitContext {
   inputs: Readonly<Record<string, string>>;
   /** Python expression that reads the node's submodule, for a node with a `layer`. */
   module: string;
+  /** Returns the Python expression that reads another node's submodule, such as the Embedding a tied Unembedding reuses. */
+  moduleOf(nodeId: string): string;
+  /** Tokens in the vocabulary of a text dataset, when known. */
+  vocabularySize?: number;
 }
 
 export interface LayerCode {
@@ -26,17 +32,18 @@ export interface LayerCode {
   parameters: readonly string[];
   /** Statements run in `__init__` after the submodule is stored, with `module` reading it. */
   init(module: string): string[];
+  /** Helper classes the constructor uses, which the file then defines. */
+  classes?: readonly PythonClassName[];
 }
 
 export interface NodeEmitter {
+  /** For a data node: the name of the `forward` argument that receives the batch, which arrives as `inputs.features`. */
+  argument?: string;
   /** The submodule of a node with parameters; its state_dict() keys are the node's local parameter names. */
   layer?(context: EmitContext): LayerCode;
   /** Python expression of each output port that `forward` computes. */
   forward(context: EmitContext): Record<string, string>;
 }
-
-/** Name of the `forward` argument that receives the Input node's features. */
-export const FEATURES_ARGUMENT = 'features';
 
 function elementwise(functionName: string): NodeEmitter {
   return { forward: ({ inputs }) => ({ output: `${functionName}(${inputs.input})` }) };
@@ -66,16 +73,23 @@ const denseEmitter: NodeEmitter = {
       },
     };
   },
-  forward: ({ module, inputs }) => ({ output: `${module}(${inputs.input})` }), // [B, in] -> [B, units]
+  forward: ({ module, inputs }) => ({ output: `${module}(${inputs.input})` }), // [..., in] -> [..., units]
 };
 
 /** Emitters by node type. */
 export const NODE_EMITTERS: ReadonlyMap<string, NodeEmitter> = new Map<string, NodeEmitter>([
   // The Input node flattens each sample to one row, as the engine does.
-  ['Input', { forward: ({ inputs }) => ({ features: `${inputs.features}.reshape(${inputs.features}.shape[0], -1)` }) }],
+  [
+    'Input',
+    {
+      argument: 'features',
+      forward: ({ inputs }) => ({ features: `${inputs.features}.reshape(${inputs.features}.shape[0], -1)` }), // [B, ...] -> [B, F]
+    },
+  ],
   ['Dense', denseEmitter],
   ['ReLU', elementwise('torch.relu')],
   ['Sigmoid', elementwise('torch.sigmoid')],
   ['Tanh', elementwise('torch.tanh')],
   ['Softmax', { forward: ({ inputs }) => ({ output: `torch.softmax(${inputs.input}, dim=-1)` }) }],
+  ...SEQUENCE_EMITTERS,
 ]);

@@ -12,9 +12,10 @@ import { GraphValidationError } from '../../graph/compile';
 import type { DatasetShapes } from '../../graph/types';
 import { analyzeGraph } from '../../graph/validate';
 import type { ParallelPlan } from '../../parallel/plan';
-import { buildModelCode } from './model';
+import { buildModelCode, type ModelCode } from './model';
 import { buildParallelCode } from './parallelPlan';
 import { isPlainIdentifier, pythonCommentText, pythonString } from './python';
+import { PYTHON_CLASS_NAMES } from './pythonClasses';
 import { PYTHON_IMPORTS, PYTHON_SAFETENSORS } from './runtime';
 
 export interface PytorchExportOptions {
@@ -35,7 +36,8 @@ export const DEFAULT_CLASS_NAME = 'TensorloomModel';
 const FILE_NAMES = new Set([
   'json', 'math', 'struct', 'sys', 'torch', 'F', 'nn', 'Dict', 'List', 'RENAMED_PARAMETERS',
   'PROJECT_NAME', 'read_safetensors', 'write_safetensors', 'load_safetensors', 'save_safetensors',
-  'tensorloom_state_dict', 'tensor_parallel_plan', 'parallelize', 'make_device_mesh',
+  'tensorloom_state_dict', 'tensor_parallel_plan', 'parallelize', 'make_device_mesh', 'annotations',
+  ...PYTHON_CLASS_NAMES,
 ]);
 
 /**
@@ -60,7 +62,7 @@ export function exportPytorch(project: ProjectFile, options: PytorchExportOption
   const parallel = options.plan === undefined ? null : buildParallelCode(options.plan, analysis, model.bindings);
 
   const lines = [
-    ...moduleDocstring(project.name, className, model.lossArgument, parallel !== null),
+    ...moduleDocstring(project.name, className, model, parallel !== null),
     '',
     ...PYTHON_IMPORTS,
     '',
@@ -78,7 +80,7 @@ export function exportPytorch(project: ProjectFile, options: PytorchExportOption
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n\n').trimEnd()}\n`;
 }
 
-function moduleDocstring(projectName: string, className: string, lossArgument: string, hasParallel: boolean): string[] {
+function moduleDocstring(projectName: string, className: string, model: ModelCode, hasParallel: boolean): string[] {
   const lines = [
     `"""PyTorch model of the Tensorloom project "${pythonCommentText(projectName)}".`,
     '',
@@ -89,9 +91,9 @@ function moduleDocstring(projectName: string, className: string, lossArgument: s
     '',
     `    model = ${className}()`,
     '    load_safetensors(model, "weights.safetensors")',
-    '    prediction = model(features)',
+    `    prediction = model(${model.argument})`,
     '',
-    `Train it further with model.loss(${lossArgument}, targets), and write the`,
+    `Train it further with model.loss(${model.lossArgument}, targets), and write the`,
     'weights back for Tensorloom with save_safetensors(model, "weights.safetensors").',
     'The file needs only PyTorch 1.13 or newer; it uses the safetensors package',
     'when that is installed and reads the format itself otherwise.',

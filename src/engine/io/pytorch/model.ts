@@ -8,9 +8,10 @@ import type { GraphEdge } from '../../../shared/project';
 import { formatSymbolicShape } from '../../graph/shapes';
 import type { DatasetShapes, SymbolicShape } from '../../graph/types';
 import type { GraphAnalysis } from '../../graph/validate';
-import { FEATURES_ARGUMENT, NODE_EMITTERS, type EmitContext, type NodeEmitter } from './emitters';
+import { NODE_EMITTERS, type EmitContext, type NodeEmitter } from './emitters';
 import { bindLayers, type LayerBinding } from './names';
 import { indent, NameAllocator, pythonCommentText, pythonInt, pythonString } from './python';
+import { pythonClassSources, type PythonClassName } from './pythonClasses';
 
 export interface ModelCode {
   /** Submodule of each node with parameters, by node id. */
@@ -18,13 +19,15 @@ export interface ModelCode {
   classLines: string[];
   /** The `RENAMED_PARAMETERS` assignment. */
   renamedTable: string[];
-  /** What to pass as the first argument of `model.loss`, for the docstring. */
+  /** Name of the argument of `forward`: `features`, or `tokens` for a language model. */
+  argument: string;
+  /** Python expression of the first argument of `model.loss`, for the module docstring. */
   lossArgument: string;
 }
 
 /** Local names `forward` must not take for a node's output. */
 const RESERVED_LOCALS = [
-  'self', FEATURES_ARGUMENT, 'json', 'math', 'struct', 'sys', 'torch', 'F', 'nn', 'Dict', 'List',
+  'self', 'json', 'math', 'struct', 'sys', 'torch', 'F', 'nn', 'Dict', 'List',
   'input', 'id', 'type', 'list', 'dict', 'sum', 'max', 'min', 'len', 'range', 'print', 'object', 'format', 'iter',
   'next', 'map', 'filter', 'all', 'any', 'abs', 'round', 'hash', 'open', 'slice', 'super', 'vars', 'zip', 'str', 'int',
   'float', 'bool', 'tuple', 'set', 'logits', 'prediction', 'targets',
@@ -32,6 +35,8 @@ const RESERVED_LOCALS = [
 
 interface GraphRoles {
   inputNodeId: string;
+  /** Output port of the data node that `forward` computes from its argument. */
+  inputPort: string;
   lossNodeId: string;
   predictionEdge: GraphEdge;
   /** The prediction node and every node it depends on. */
@@ -40,6 +45,83 @@ interface GraphRoles {
 
 export function buildModelCode(analysis: GraphAnalysis, className: string, shapes: DatasetShapes): ModelCode {
   const roles = findRoles(analysis);
+  const emitters = findEmitters(analysis, roles);
+  const argument = emitters.get(roles.inputNodeId)!.argument ?? 'features';
+
+  const layerIds = analysis.order.filter((node) => emitters.get(node.id)?.layer !== undefined).map((node) => node.id);
+  const bindings = bindLayers(layerIds);
+  const contexts = buildContexts(analysis, roles, bindings, shapes);
+
+  const initLines: string[] = [];
+  const parameterNames = new Map<string, readonly string[]>();
+  const classes = new Set<PythonClassName>();
+  for (const nodeId of layerIds) {
+    const layer = emitters.get(nodeId)!.layer!(contexts.get(nodeId)!);
+    parameterNames.set(nodeId, layer.parameters);
+    for (const name of layer.classes ?? []) classes.add(name);
+    const binding = bindings.get(nodeId)!;
+    const unused = roles.forwardNodes.has(nodeId) ? '' : ', which forward() does not use';
+    initLines.push(`# node ${pythonString(nodeId)}${unused}`, binding.assign(layer.constructor), ...layer.init(binding.access));
+  }
+
+  const predictionNode = roles.predictionEdge.source;
+  const logitsPort = analysis.specs.get(predictionNode)!.logitsInput;
+  const logitsEdge = logitsPort === undefined ? undefined : analysis.incoming.get(predictionNode)?.get(logitsPort);
+  const splitsLogits = logitsEdge !== undefined && analysis.incoming.get(predictionNode)!.size === 1;
+  const languageModel = shapes.task === 'language-model';
+  const lossKind = languageModel ? 'sequence-cross-entropy' : analysis.params.get(roles.lossNodeId)!.kind === 'mse' ? 'mse' : 'cross-entropy';
+  const usesLogits = splitsLogits && lossKind !== 'mse';
+
+  const inputShape = formatSymbolicShape(analysis.nodeShapes.get(roles.inputNodeId)?.[roles.inputPort] ?? ['B']);
+  const predictionShape = formatSymbolicShape(analysis.edgeShapes.get(roles.predictionEdge.id)!);
+  const forwardDoc = `    """Map ${argument} ${inputShape} to the prediction ${predictionShape} of node "${pythonCommentText(predictionNode)}"."""`;
+  const signature = (method: string) => `def ${method}(self, ${argument}: torch.Tensor) -> torch.Tensor:`;
+  const methods: string[] = [];
+  if (splitsLogits) {
+    const logitsShape = formatSymbolicShape(analysis.edgeShapes.get(logitsEdge.id)!);
+    const body = forwardBody(analysis, roles, emitters, contexts, logitsEdge, new Set([predictionNode]), argument);
+    const context = { ...contexts.get(predictionNode)!, inputs: { [logitsPort!]: `self.logits(${argument})` } };
+    const expression = emitters.get(predictionNode)!.forward(context)[roles.predictionEdge.sourcePort];
+    methods.push(
+      signature('logits'),
+      `    """Map ${argument} ${inputShape} to the scores ${logitsShape} that enter the final softmax."""`,
+      ...indent(body, 1),
+      '',
+      signature('forward'),
+      forwardDoc,
+      `    return ${expression}`,
+      '',
+    );
+  } else {
+    const body = forwardBody(analysis, roles, emitters, contexts, roles.predictionEdge, new Set(), argument);
+    methods.push(signature('forward'), forwardDoc, ...indent(body, 1), '');
+  }
+  methods.push(...lossMethod(lossKind, usesLogits, shapes));
+
+  const renamed = [...bindings.values()].filter((binding) => binding.renamed);
+  const classLines: string[] = [];
+  for (const source of pythonClassSources(classes)) classLines.push(...source.split('\n'), '', '');
+  classLines.push(
+    `class ${className}(nn.Module):`,
+    '    """The graph of the Tensorloom project PROJECT_NAME as a PyTorch module."""',
+    '',
+    '    def __init__(self) -> None:',
+    '        super().__init__()',
+    ...indent(initLines, 2),
+    '',
+    ...indent(methods, 1),
+  );
+  return {
+    bindings,
+    classLines,
+    renamedTable: renamedTable(renamed, parameterNames),
+    argument,
+    lossArgument: usesLogits ? `model.logits(${argument})` : `model(${argument})`,
+  };
+}
+
+/** Returns the emitter of every node but the Loss, or throws naming the first node whose type has none. */
+function findEmitters(analysis: GraphAnalysis, roles: GraphRoles): Map<string, NodeEmitter> {
   const emitters = new Map<string, NodeEmitter>();
   for (const node of analysis.order) {
     if (node.id === roles.lossNodeId) continue;
@@ -53,76 +135,7 @@ export function buildModelCode(analysis: GraphAnalysis, className: string, shape
     }
     emitters.set(node.id, emitter);
   }
-
-  const layerIds = analysis.order.filter((node) => emitters.get(node.id)?.layer !== undefined).map((node) => node.id);
-  const bindings = bindLayers(layerIds);
-  const contexts = buildContexts(analysis, roles, bindings);
-
-  const initLines: string[] = [];
-  const parameterNames = new Map<string, readonly string[]>();
-  for (const nodeId of layerIds) {
-    const layer = emitters.get(nodeId)!.layer!(contexts.get(nodeId)!);
-    parameterNames.set(nodeId, layer.parameters);
-    const binding = bindings.get(nodeId)!;
-    const unused = roles.forwardNodes.has(nodeId) ? '' : ', which forward() does not use';
-    initLines.push(`# node ${pythonString(nodeId)}${unused}`, binding.assign(layer.constructor), ...layer.init(binding.access));
-  }
-
-  const predictionNode = roles.predictionEdge.source;
-  const logitsPort = analysis.specs.get(predictionNode)!.logitsInput;
-  const logitsEdge = logitsPort === undefined ? undefined : analysis.incoming.get(predictionNode)?.get(logitsPort);
-  const splitsLogits = logitsEdge !== undefined && analysis.incoming.get(predictionNode)!.size === 1;
-  const lossKind = analysis.params.get(roles.lossNodeId)!.kind;
-  const usesLogits = splitsLogits && lossKind !== 'mse';
-
-  const featureShape = analysis.nodeShapes.get(roles.inputNodeId)?.features ?? ['B'];
-  const predictionShape = analysis.edgeShapes.get(roles.predictionEdge.id)!;
-  const methods: string[] = [];
-  if (splitsLogits) {
-    const logitsShape = analysis.edgeShapes.get(logitsEdge.id)!;
-    const body = forwardBody(analysis, roles, emitters, contexts, logitsEdge, new Set([predictionNode]));
-    methods.push(
-      `def logits(self, ${FEATURES_ARGUMENT}: torch.Tensor) -> torch.Tensor:`,
-      `    """Map features ${formatSymbolicShape(featureShape)} to the scores ${formatSymbolicShape(logitsShape)} that enter the final softmax."""`,
-      ...indent(body, 1),
-      '',
-    );
-    const context = { ...contexts.get(predictionNode)!, inputs: { [logitsPort!]: 'self.logits(features)' } };
-    const expression = emitters.get(predictionNode)!.forward(context)[roles.predictionEdge.sourcePort];
-    methods.push(
-      `def forward(self, ${FEATURES_ARGUMENT}: torch.Tensor) -> torch.Tensor:`,
-      `    """Map features ${formatSymbolicShape(featureShape)} to the prediction ${formatSymbolicShape(predictionShape)} of node "${pythonCommentText(predictionNode)}"."""`,
-      `    return ${expression}`,
-      '',
-    );
-  } else {
-    const body = forwardBody(analysis, roles, emitters, contexts, roles.predictionEdge, new Set());
-    methods.push(
-      `def forward(self, ${FEATURES_ARGUMENT}: torch.Tensor) -> torch.Tensor:`,
-      `    """Map features ${formatSymbolicShape(featureShape)} to the prediction ${formatSymbolicShape(predictionShape)} of node "${pythonCommentText(predictionNode)}"."""`,
-      ...indent(body, 1),
-      '',
-    );
-  }
-  methods.push(...lossMethod(lossKind === 'mse' ? 'mse' : 'cross-entropy', usesLogits, shapes));
-
-  const renamed = [...bindings.values()].filter((binding) => binding.renamed);
-  const classLines = [
-    `class ${className}(nn.Module):`,
-    '    """The graph of the Tensorloom project PROJECT_NAME as a PyTorch module."""',
-    '',
-    '    def __init__(self) -> None:',
-    '        super().__init__()',
-    ...indent(initLines, 2),
-    '',
-    ...indent(methods, 1),
-  ];
-  return {
-    bindings,
-    classLines,
-    renamedTable: renamedTable(renamed, parameterNames),
-    lossArgument: usesLogits ? 'model.logits(features)' : 'model(features)',
-  };
+  return emitters;
 }
 
 function findRoles(analysis: GraphAnalysis): GraphRoles {
@@ -139,11 +152,22 @@ function findRoles(analysis: GraphAnalysis): GraphRoles {
       pending.push(edge.source);
     }
   }
-  return { inputNodeId, lossNodeId, predictionEdge, forwardNodes };
+  const inputPort = analysis.specs.get(inputNodeId)!.outputs[0].name;
+  return { inputNodeId, inputPort, lossNodeId, predictionEdge, forwardNodes };
 }
 
 /** Builds each node's emit context, with `inputs` left empty until the forward body names the values. */
-function buildContexts(analysis: GraphAnalysis, roles: GraphRoles, bindings: Map<string, LayerBinding>): Map<string, EmitContext> {
+function buildContexts(
+  analysis: GraphAnalysis,
+  roles: GraphRoles,
+  bindings: ReadonlyMap<string, LayerBinding>,
+  shapes: DatasetShapes,
+): Map<string, EmitContext> {
+  const moduleOf = (nodeId: string): string => {
+    const binding = bindings.get(nodeId);
+    if (binding === undefined) throw new Error(`Cannot export to PyTorch: node "${nodeId}" has no submodule to refer to.`);
+    return binding.access;
+  };
   const contexts = new Map<string, EmitContext>();
   for (const node of analysis.order) {
     if (node.id === roles.lossNodeId) continue;
@@ -155,6 +179,8 @@ function buildContexts(analysis: GraphAnalysis, roles: GraphRoles, bindings: Map
       inputShapes,
       inputs: {},
       module: bindings.get(node.id)?.access ?? '',
+      moduleOf,
+      ...(shapes.vocabularySize === undefined ? {} : { vocabularySize: shapes.vocabularySize }),
     });
   }
   return contexts;
@@ -172,6 +198,7 @@ function forwardBody(
   contexts: ReadonlyMap<string, EmitContext>,
   resultEdge: GraphEdge,
   skip: ReadonlySet<string>,
+  argument: string,
 ): string[] {
   const needed = new Set([resultEdge.source]);
   for (const node of [...analysis.order].reverse()) {
@@ -189,13 +216,13 @@ function forwardBody(
   markUsed(resultEdge);
   for (const nodeId of needed) for (const edge of analysis.incoming.get(nodeId)?.values() ?? []) markUsed(edge);
 
-  const names = new NameAllocator(RESERVED_LOCALS);
+  const names = new NameAllocator([...RESERVED_LOCALS, argument]);
   const variables = new Map<string, string>();
   const lines: string[] = [];
   for (const node of analysis.order) {
     if (!needed.has(node.id)) continue;
     const inputs: Record<string, string> = {};
-    if (node.id === roles.inputNodeId) inputs.features = FEATURES_ARGUMENT;
+    if (node.id === roles.inputNodeId) inputs.features = argument;
     for (const [port, edge] of analysis.incoming.get(node.id) ?? []) {
       const variable = variables.get(`${edge.source}\n${edge.sourcePort}`);
       if (variable === undefined) {
@@ -213,7 +240,8 @@ function forwardBody(
     for (const port of ports) {
       const expression = outputs[port];
       if (expression === undefined) continue;
-      const base = node.id === roles.inputNodeId ? 'x' : ports.length > 1 ? `${node.id}_${port}` : node.id;
+      let base = ports.length > 1 ? `${node.id}_${port}` : node.id;
+      if (node.id === roles.inputNodeId) base = 'x';
       const variable = names.allocate(base, 'node_');
       variables.set(`${node.id}\n${port}`, variable);
       const shape = outputShapes[port];
@@ -225,7 +253,8 @@ function forwardBody(
   return lines;
 }
 
-function lossMethod(kind: 'mse' | 'cross-entropy', usesLogits: boolean, shapes: DatasetShapes): string[] {
+function lossMethod(kind: 'mse' | 'cross-entropy' | 'sequence-cross-entropy', usesLogits: boolean, shapes: DatasetShapes): string[] {
+  const source = usesLogits ? 'logits()' : 'forward()';
   if (kind === 'mse') {
     return [
       'def loss(self, prediction: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:',
@@ -234,7 +263,13 @@ function lossMethod(kind: 'mse' | 'cross-entropy', usesLogits: boolean, shapes: 
       '    return F.mse_loss(prediction, one_hot)',
     ];
   }
-  const source = usesLogits ? 'logits()' : 'forward()';
+  if (kind === 'sequence-cross-entropy') {
+    return [
+      'def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:',
+      `    """Mean next-token cross-entropy in nats of the logits [B, T, V] from ${source} against targets [B, T]."""`,
+      '    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1).long())  # [B*T, V] against [B*T]',
+    ];
+  }
   return [
     'def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:',
     `    """Mean cross-entropy of the logits from ${source} against class targets [B], as Tensorloom computes it."""`,

@@ -6,6 +6,9 @@
 
 /** Module-level imports of the exported file. */
 export const PYTHON_IMPORTS = [
+  // Lets annotations such as torch.Tensor | None stay unevaluated on Python 3.7 to 3.9.
+  'from __future__ import annotations',
+  '',
   'import json',
   'import math',
   'import struct',
