@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { datasetShapes } from '../../src/engine/data/catalog';
-import { compileGraph, type CompiledModel } from '../../src/engine/graph/compile';
+import type { CompiledModel } from '../../src/engine/graph/compile';
 import { createDefaultRegistry } from '../../src/engine/graph/nodes/index';
 import type { DatasetShapes } from '../../src/engine/graph/types';
 import { exportOnnx, type OnnxExportOptions } from '../../src/engine/io/onnx/index';
@@ -9,7 +9,8 @@ import { Rng } from '../../src/engine/tensor/random';
 import { Tensor } from '../../src/engine/tensor/tensor';
 import { DEFAULT_TRAINING, PROJECT_FORMAT, PROJECT_VERSION, type GraphEdge, type GraphNode, type ProjectFile } from '../../src/shared/project';
 import { edge, node } from '../graph/fixtures';
-import { expectClose, randomizeParameters, runOnnx, softmaxLastAxis, summarizeModel } from '../fixtures/onnx/runtime';
+import { expectExportMatchesEngine, randomTokens, seededModel } from '../fixtures/onnx/compare';
+import { runOnnx, summarizeModel } from '../fixtures/onnx/runtime';
 
 const VOCABULARY_SIZE = 11;
 const CONTEXT_LENGTH = 6;
@@ -50,40 +51,13 @@ function languageModel(
   };
 }
 
-function seededModel(project: ProjectFile, seed: number): CompiledModel {
-  const model = compileGraph(project.graph, SHAPES, new Rng(seed));
-  randomizeParameters(model, new Rng(seed + 1), 0.3);
-  return model;
-}
-
-function randomTokens(rng: Rng, batchSize: number, length: number): { ids: BigInt64Array; features: Tensor } {
-  const ids = new BigInt64Array(batchSize * length);
-  const values = new Float32Array(ids.length);
-  for (let i = 0; i < ids.length; i++) {
-    const id = Math.floor(rng.next() * VOCABULARY_SIZE);
-    ids[i] = BigInt(id);
-    values[i] = id;
-  }
-  return { ids, features: new Tensor(values, [batchSize, length]) }; // [B, T]
-}
-
-/** Exports `project`, runs batch sizes 1 and 7 at the full and a shorter sequence length, and compares with the engine. */
+/** Exports `project`, runs several batch sizes and sequence lengths and compares with the engine. */
 async function expectMatchesEngine(project: ProjectFile, seed: number, options: OnnxExportOptions = {}): Promise<void> {
-  const model = seededModel(project, seed);
-  const bytes = exportOnnx(project, model.parameters, options);
-  const predictionType = project.graph.nodes.find((entry) => entry.id === model.predictionNodeId)!.type;
-  const predictionIsProbabilities = predictionType === 'Softmax' || predictionType === 'SoftmaxTemperature';
-  const rng = new Rng(seed + 2);
+  await expectExportMatchesEngine(project, SHAPES, seed, options);
+}
 
-  for (const [batchSize, length] of [[1, CONTEXT_LENGTH], [7, CONTEXT_LENGTH], [7, 3], [1, 1]]) {
-    const { ids, features } = randomTokens(rng, batchSize, length);
-    const expected = model.predict(features); // [B, T, V]
-    const outputs = await runOnnx(bytes, { tokens: { kind: 'int64', data: ids, dims: [batchSize, length] } });
-    const where = `batch ${batchSize}, sequence ${length}`;
-    expectClose(outputs.prediction, expected, `prediction at ${where}`);
-    const probabilities = predictionIsProbabilities ? expected.data : softmaxLastAxis(expected);
-    expectClose(outputs.probabilities, { data: probabilities, shape: expected.shape }, `probabilities at ${where}`);
-  }
+function seededLanguageModel(project: ProjectFile, seed: number): CompiledModel {
+  return seededModel(project, SHAPES, seed, 0.3);
 }
 
 describe('ONNX export of each language-model node type', () => {
@@ -150,7 +124,7 @@ describe('ONNX export of a GPT-style model', () => {
 
   test('names, shapes and shared table', () => {
     const project = gpt();
-    const model = seededModel(project, 31);
+    const model = seededLanguageModel(project, 31);
     const summary = summarizeModel(exportOnnx(project, model.parameters));
 
     expect(summary.initializers.filter((tensor) => tensor.name.includes('.')).map((tensor) => tensor.name).sort()).toEqual([...model.parameters.keys()].sort());
@@ -171,7 +145,7 @@ describe('ONNX export of a GPT-style model', () => {
 
   test('one causal mask serves every head', () => {
     const project = gpt();
-    const summary = summarizeModel(exportOnnx(project, seededModel(project, 31).parameters));
+    const summary = summarizeModel(exportOnnx(project, seededLanguageModel(project, 31).parameters));
     const masks = summary.initializers.filter((tensor) => tensor.name.startsWith('causal_mask'));
     expect(masks).toHaveLength(1);
     expect(masks[0].dims).toEqual([CONTEXT_LENGTH, CONTEXT_LENGTH]);
@@ -180,7 +154,7 @@ describe('ONNX export of a GPT-style model', () => {
 
   test('vocabulary size comes from the Embedding weights', async () => {
     const project = gpt();
-    const model = seededModel(project, 31);
+    const model = seededLanguageModel(project, 31);
     const summary = summarizeModel(exportOnnx(project, model.parameters, { dataset: datasetShapes('brown') }));
     expect(summary.outputs[0].dims).toEqual(['batch', 'sequence', VOCABULARY_SIZE]);
     const arrays = new Map([...model.parameters].map(([name, tensor]) => [name, tensor.data] as const));
@@ -189,14 +163,14 @@ describe('ONNX export of a GPT-style model', () => {
 
   test('sequence beyond the context length fails to run', async () => {
     const project = gpt();
-    const bytes = exportOnnx(project, seededModel(project, 31).parameters);
-    const { ids } = randomTokens(new Rng(3), 2, CONTEXT_LENGTH + 1);
+    const bytes = exportOnnx(project, seededLanguageModel(project, 31).parameters);
+    const { ids } = randomTokens(new Rng(3), 2, CONTEXT_LENGTH + 1, VOCABULARY_SIZE);
     await expect(runOnnx(bytes, { tokens: { kind: 'int64', data: ids, dims: [2, CONTEXT_LENGTH + 1] } })).rejects.toThrow();
   });
 
   test('fixed batch dimension keeps the free sequence', () => {
     const project = gpt();
-    const summary = summarizeModel(exportOnnx(project, seededModel(project, 31).parameters, { batchDim: 4 }));
+    const summary = summarizeModel(exportOnnx(project, seededLanguageModel(project, 31).parameters, { batchDim: 4 }));
     expect(summary.inputs[0].dims).toEqual([4, 'sequence']);
     expect(summary.outputs[0].dims).toEqual([4, 'sequence', VOCABULARY_SIZE]);
   });
@@ -205,7 +179,7 @@ describe('ONNX export of a GPT-style model', () => {
 describe('ONNX export errors of language models', () => {
   test('missing Embedding table and unknown vocabulary', () => {
     const project = languageModel([]);
-    const parameters = new Map(seededModel(project, 1).parameters);
+    const parameters = new Map(seededLanguageModel(project, 1).parameters);
     parameters.delete('emb.weight');
     expect(() => exportOnnx(project, parameters)).toThrow(
       'ONNX export, Embedding node "emb": the vocabulary size of the text dataset is unknown.',
@@ -214,14 +188,14 @@ describe('ONNX export errors of language models', () => {
 
   test('missing Embedding table with a known vocabulary', () => {
     const project = languageModel([]);
-    const parameters = new Map(seededModel(project, 1).parameters);
+    const parameters = new Map(seededLanguageModel(project, 1).parameters);
     parameters.delete('emb.weight');
     expect(() => exportOnnx(project, parameters, { dataset: SHAPES })).toThrow(`ONNX export, Embedding node "emb": the weights have no parameter "emb.weight" [${VOCABULARY_SIZE}, ${WIDTH}].`);
   });
 
   test('attention weight of the wrong shape names the block', () => {
     const project = languageModel([node('block', 'TransformerBlock', { heads: 2, hiddenWidth: 16 })]);
-    const parameters = new Map<string, Tensor>(seededModel(project, 1).parameters);
+    const parameters = new Map<string, Tensor>(seededLanguageModel(project, 1).parameters);
     parameters.set('block.attn.heads.1.w_k', Tensor.zeros([WIDTH, WIDTH]));
     expect(() => exportOnnx(project, parameters)).toThrow(
       `ONNX export, TransformerBlock node "block": parameter "block.attn.heads.1.w_k" has shape [${WIDTH}, ${WIDTH}] but the node needs [4, ${WIDTH}].`,
@@ -230,7 +204,7 @@ describe('ONNX export errors of language models', () => {
 
   test('tied table missing names the Unembedding', () => {
     const project = languageModel([], { unembed: node('unembed', 'Unembedding', { tieTo: 'emb' }) });
-    const parameters = new Map(seededModel(project, 1).parameters);
+    const parameters = new Map(seededLanguageModel(project, 1).parameters);
     parameters.delete('emb.weight');
     expect(() => exportOnnx(project, parameters, { dataset: SHAPES })).toThrow('ONNX export, Embedding node "emb": the weights have no parameter "emb.weight"');
   });

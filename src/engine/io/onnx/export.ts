@@ -12,7 +12,7 @@ import { resolveParams, type NodeRegistry } from '../../graph/registry';
 import { BATCH_DIM } from '../../graph/shapes';
 import type { DatasetShapes, NodeTypeSpec, SymbolicShape } from '../../graph/types';
 import { analyzeGraph, type GraphAnalysis } from '../../graph/validate';
-import { formatShape, shapeElementCount, shapesEqual, Tensor } from '../../tensor/tensor';
+import { formatShape, shapeElementCount, shapesEqual } from '../../tensor/tensor';
 import { OnnxGraphBuilder } from './builder';
 import { exportError, type NodeExportContext } from './context';
 import { NODE_EXPORTERS } from './exporters';
@@ -46,8 +46,17 @@ export interface OnnxExportOptions {
   registry?: NodeRegistry;
 }
 
-/** Weights by parameter name (`fc1.weight`), as `CompiledModel.parameters` or a safetensors checkpoint holds them. */
-export type OnnxParameters = ReadonlyMap<string, Float32Array | Tensor>;
+/** Values with their shape, as a `Tensor` or a decoded safetensors entry carries them. */
+export interface ShapedValues {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/**
+ * Weights by parameter name (`fc1.weight`), as `CompiledModel.parameters` or a
+ * safetensors checkpoint holds them. A bare Float32Array is checked by length only.
+ */
+export type OnnxParameters = ReadonlyMap<string, Float32Array | ShapedValues>;
 
 /**
  * Exports the inference graph of `project` with `parameters` as an ONNX model
@@ -260,19 +269,19 @@ function addParameter(source: ParameterSource, ownerId: string, localName: strin
     exportError(source, `the weights have no parameter "${name}" ${formatShape(shape)}. Pass the weights trained on this graph (CompiledModel.parameters or the project's checkpoint).`);
   }
   let data: Float32Array;
-  if (value instanceof Tensor) {
+  if (isShapedValues(value)) {
     if (!shapesEqual(value.shape, shape)) {
       exportError(source, `parameter "${name}" has shape ${formatShape(value.shape)} but the node needs ${formatShape(shape)}. The weights come from another version of the graph: retrain or load matching weights.`);
     }
     data = value.data;
-  } else if (value instanceof Float32Array) {
+  } else if (isFloat32Array(value)) {
     const expected = shapeElementCount(shape);
     if (value.length !== expected) {
       exportError(source, `parameter "${name}" has ${value.length} values but the node needs shape ${formatShape(shape)}, which holds ${expected}. The weights come from another version of the graph: retrain or load matching weights.`);
     }
     data = value;
   } else {
-    exportError(source, `parameter "${name}" must be a Tensor or a Float32Array, got ${describe(value)}.`);
+    exportError(source, `parameter "${name}" must be a Float32Array or a tensor with shape and Float32Array data, got ${describe(value)}.`);
   }
 
   source.addedParameters.set(name, shape);
@@ -291,12 +300,24 @@ function withVocabularySize(project: ProjectFile, parameters: OnnxParameters, re
     if (node.type !== 'Embedding' || embeddingSpec === undefined) continue;
     const table = parameters.get(`${node.id}.weight`);
     let rows: number | undefined;
-    if (table instanceof Tensor && table.rank === 2) rows = table.shape[0];
+    if (isShapedValues(table) && table.shape.length === 2) rows = table.shape[0];
     const width = resolveParams(embeddingSpec, node.params ?? {}).params.width;
-    if (table instanceof Float32Array && typeof width === 'number' && width > 0 && table.length % width === 0) rows = table.length / width;
+    if (isFloat32Array(table) && typeof width === 'number' && width > 0 && table.length % width === 0) rows = table.length / width;
     if (rows !== undefined && rows > 0) return { ...dataset, vocabularySize: rows, classCount: rows };
   }
   return dataset;
+}
+
+// These checks look at the value rather than its class, because a page or a worker may
+// hand over arrays from another realm, where `instanceof Float32Array` is false.
+function isFloat32Array(value: unknown): value is Float32Array {
+  return Object.prototype.toString.call(value) === '[object Float32Array]';
+}
+
+function isShapedValues(value: unknown): value is ShapedValues {
+  if (typeof value !== 'object' || value === null || !('shape' in value) || !('data' in value)) return false;
+  const { shape, data } = value as { shape: unknown; data: unknown };
+  return Array.isArray(shape) && shape.every((dim) => Number.isInteger(dim) && dim >= 0) && isFloat32Array(data);
 }
 
 function describe(value: unknown): string {

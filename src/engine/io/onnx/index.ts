@@ -11,6 +11,7 @@ export {
   PROBABILITIES_OUTPUT,
   type OnnxExportOptions,
   type OnnxParameters,
+  type ShapedValues,
 } from './export';
 export { decodeModel } from './proto';
 export { ONNX_SEQUENCE_DIM } from './transformer';
