@@ -3,17 +3,20 @@
  * Its layers are named as its parameters are: per block `blocks.0.ln1`,
  * `blocks.0.attn`, `blocks.0.ln2`, `blocks.0.ff.fc1`, `blocks.0.ff.gelu` and
  * `blocks.0.ff.fc2`, then `ln_f` and `lm_head`. The embeddings, norms and output
- * layer stay replicated; attention and the feed-forward layers follow the plan.
+ * layer stay replicated, and attention and the feed-forward layers follow the plan.
+ * Residual dropout uses the masks of one device, cut to each device's slice.
  */
 
 import { TransformerLanguageModel, type TransformerLanguageModelConfig } from '../nn/languageModel';
 import type { TransformerBlock } from '../nn/block';
+import type { Dropout } from '../nn/dropout';
 import { add } from '../ops/add';
 import { gelu } from '../ops/gelu';
+import { mul } from '../ops/mul';
 import { scale } from '../ops/scale';
 import { sequenceCrossEntropy } from '../ops/sequenceCrossEntropy';
 import { Rng } from '../tensor/random';
-import type { Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
 import { sliceForMember } from './commOps';
 import type { DeviceContext, ParallelWorkload, ShardedModel } from './executor';
 import type { PlanLayer } from './plan';
@@ -39,10 +42,6 @@ export type TransformerWorkloadConfig = Omit<TransformerLanguageModelConfig, 'rn
 
 /** Returns the workload of a language model built from `config`, its weights drawn from `seed`. */
 export function createTransformerWorkload(config: TransformerWorkloadConfig, seed: number, sequenceLength: number): ParallelWorkload<TokenBatch> {
-  if ((config.dropout ?? 0) !== 0) {
-    // NOTE: each device would draw its own dropout masks, so no plan could match one device.
-    throw new Error(`The plan executor runs language models without dropout, but dropout is ${config.dropout}. Set dropout to 0 for a parallel run.`);
-  }
   const build = () => new TransformerLanguageModel({ ...config, rng: new Rng(seed) });
 
   return {
@@ -92,6 +91,9 @@ export function createTransformerWorkload(config: TransformerWorkloadConfig, see
           const { sequenceLength: length } = batch;
           const rows = batch.batchSize / dataParallel;
           const firstRow = device.coordinates.dataIndex * rows;
+          const positions = sequenceParallel ? length / tensorParallel : length;
+          const firstPosition = sequenceParallel ? device.coordinates.tensorIndex * positions : 0;
+          const slice: DeviceSlice = { batchSize: batch.batchSize, length, firstRow, rows, firstPosition, positions };
           const ids = batch.inputs.subarray(firstRow * length, (firstRow + rows) * length);
           const embedded = model.position.forward(model.tokenEmbedding.lookup(ids, [rows, length])); // [b, T, C]
 
@@ -99,11 +101,9 @@ export function createTransformerWorkload(config: TransformerWorkloadConfig, see
           let x: LayoutTensor = sequenceParallel
             ? { tensor: sliceForMember(embedded, 1, context), layout: 'sequence' } // [b, T / t, C]
             : { tensor: embedded, layout: 'full' };
-          for (const block of blocks) x = await block(x);
+          for (const block of blocks) x = await block(x, slice);
 
           const logits = model.lmHead.forward(model.lnF.forward(x.tensor)); // [b, T', V]
-          const positions = sequenceParallel ? length / tensorParallel : length;
-          const firstPosition = sequenceParallel ? device.coordinates.tensorIndex * positions : 0;
           const targets = new Int32Array(rows * positions);
           for (let row = 0; row < rows; row++) {
             const start = (firstRow + row) * length + firstPosition;
@@ -117,6 +117,16 @@ export function createTransformerWorkload(config: TransformerWorkloadConfig, see
   };
 }
 
+/** The rows of the batch and the positions of the sequence that one device computes. */
+interface DeviceSlice {
+  batchSize: number;
+  length: number;
+  firstRow: number;
+  rows: number;
+  firstPosition: number;
+  positions: number;
+}
+
 /** Returns the forward pass of one block on this device, recording its parameters. */
 function shardBlock(
   prefix: string,
@@ -124,7 +134,7 @@ function shardBlock(
   device: DeviceContext,
   context: ShardingContext,
   parameters: ShardedParameter[],
-): (x: LayoutTensor) => Promise<LayoutTensor> {
+): (x: LayoutTensor, slice: DeviceSlice) => Promise<LayoutTensor> {
   const shardingOf = (layer: string) => device.plan.resolvedSharding.get(`${prefix}.${layer}`) ?? 'replicated';
   addReplicatedParameters(`${prefix}.ln1.`, block.ln1.namedParameters(), parameters);
 
@@ -149,13 +159,32 @@ function shardBlock(
   const fc1 = denseOf('fc1');
   const fc2 = denseOf('fc2');
   const approximate = block.ff.approximate;
+  // NOTE: the block keeps its residual dropout private, so it is read by element access. Every device
+  // built the block from the same seed, so its generator draws the one-device masks.
+  const residualDropout: Dropout = block['residualDropout'];
 
-  return async (x) => {
+  return async (x, slice) => {
     const attended = await attend({ tensor: block.ln1.forward(x.tensor), layout: x.layout });
-    const hidden: LayoutTensor = { tensor: add(x.tensor, attended.tensor), layout: x.layout }; // [b, T', C]
+    const hidden: LayoutTensor = { tensor: add(x.tensor, dropSlice(residualDropout, attended.tensor, slice)), layout: x.layout }; // [b, T', C]
     const expanded = await fc1.forward({ tensor: block.ln2.forward(hidden.tensor), layout: hidden.layout });
-    const activated: LayoutTensor = { tensor: gelu(expanded.tensor, approximate) as Tensor, layout: expanded.layout };
+    const activated: LayoutTensor = { tensor: gelu(expanded.tensor, approximate), layout: expanded.layout };
     const projected = await fc2.forward(activated);
-    return { tensor: add(hidden.tensor, projected.tensor), layout: hidden.layout }; // [b, T', C]
+    return { tensor: add(hidden.tensor, dropSlice(residualDropout, projected.tensor, slice)), layout: hidden.layout }; // [b, T', C]
   };
+}
+
+/**
+ * Applies dropout to this device's slice `x` [b, T', C] with the mask one device
+ * would draw for the whole batch [B, T, C], so every plan drops the same elements.
+ */
+function dropSlice(module: Dropout, x: Tensor, slice: DeviceSlice): Tensor {
+  if (!module.training || module.p === 0) return x;
+  const width = x.shape[2];
+  const fullMask = module.forward(Tensor.full([slice.batchSize, slice.length, width], 1)).data; // [B, T, C]
+  const mask = new Float32Array(x.numel); // [b, T', C]
+  for (let row = 0; row < slice.rows; row++) {
+    const source = ((slice.firstRow + row) * slice.length + slice.firstPosition) * width;
+    mask.set(fullMask.subarray(source, source + slice.positions * width), row * slice.positions * width);
+  }
+  return mul(x, new Tensor(mask, x.shape));
 }
