@@ -141,6 +141,16 @@ describe('resolvePlan', () => {
     expect(issues).toEqual(["The plan's tensorParallel is 0, but it must be a positive integer number of devices."]);
   });
 
+  it('rejects a tensor group that is not a list', () => {
+    const issues = issuesOf({ ...plan({}), tensorGroup: 'fc1' as unknown as string[] }, mlp.describe(16, 1), 2);
+    expect(issues).toEqual(['The plan\'s tensorGroup must be a list of layer ids, got "fc1". Use [] for no tensor-parallel layers.']);
+  });
+
+  it('rejects a sequenceParallel that is not a boolean', () => {
+    const issues = issuesOf({ ...plan({}), sequenceParallel: 'yes' as unknown as boolean }, mlp.describe(16, 1), 2);
+    expect(issues).toEqual(["The plan's sequenceParallel is yes, but it must be true or false."]);
+  });
+
   it('lists every issue in the error message', () => {
     expect(() => resolvePlan(plan({ dataParallel: 3, sharding: { fc1: 'row' } }), mlp.describe(16, 3), 2)).toThrow(
       /The parallel plan is invalid\. Fix these 3 issue\(s\):\n- The plan needs dataParallel 3/,

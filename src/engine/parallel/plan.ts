@@ -114,6 +114,12 @@ export function resolvePlan(plan: ParallelPlan, model: PlanModel, worldSize: num
   const { dataParallel, tensorParallel } = plan;
   checkPositiveInteger(issues, 'dataParallel', dataParallel);
   checkPositiveInteger(issues, 'tensorParallel', tensorParallel);
+  if (typeof plan.sequenceParallel !== 'boolean') {
+    issues.push(`The plan's sequenceParallel is ${String(plan.sequenceParallel)}, but it must be true or false.`);
+  }
+  if (!Array.isArray(plan.tensorGroup) || plan.tensorGroup.some((id) => typeof id !== 'string')) {
+    issues.push(`The plan's tensorGroup must be a list of layer ids, got ${JSON.stringify(plan.tensorGroup)}. Use [] for no tensor-parallel layers.`);
+  }
   if (issues.length > 0) throw new ParallelPlanError(issues);
 
   if (dataParallel * tensorParallel !== worldSize) {
