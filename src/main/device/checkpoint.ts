@@ -155,7 +155,7 @@ export function loadCheckpointInto(checkpoint: Checkpoint, parameters: ReadonlyM
     const vocabulary = vocabularyMismatch(checkpointTokenizer(checkpoint), tokenizer);
     if (vocabulary.length > 0) {
       throw new Error(
-        `Cannot resume from ${checkpoint.path}: the vocabulary does not match. ${vocabulary.join('; ')}. ` +
+        `Cannot resume from ${checkpoint.path}, because the vocabulary does not match: ${vocabulary.join('; ')}. ` +
           'Use the same text and tokenizer as the run that wrote it (dataset.id, dataset.path, dataset.tokenizer), or train from scratch without resuming.',
       );
     }
