@@ -223,6 +223,20 @@ describe('ONNX export errors', () => {
     expectClose(outputs.prediction, model.predict(features), 'prediction from Float32Array parameters');
   });
 
+  test('NaN weight names the parameter and index', () => {
+    const parameters = parametersOf();
+    const weight = new Float32Array((parameters.get('fc2.weight') as Tensor).data);
+    weight[3] = Number.NaN;
+    parameters.set('fc2.weight', weight);
+    expect(() => exportOnnx(project, parameters)).toThrow('ONNX export, Dense node "fc2": parameter "fc2.weight" contains NaN at index 3');
+  });
+
+  test('record whose data does not fill its shape', () => {
+    const parameters = parametersOf() as Map<string, unknown>;
+    parameters.set('fc2.bias', { shape: [2], data: new Float32Array(5) });
+    expect(() => exportOnnx(project, parameters as Map<string, Tensor>)).toThrow('ONNX export, Dense node "fc2": parameter "fc2.bias" has shape [2] but 5 values.');
+  });
+
   test('shape and data records export like tensors', async () => {
     const model = seededModel(project, shapes, 2);
     const records = new Map([...model.parameters].map(([name, tensor]) => [name, { shape: [...tensor.shape], data: tensor.data }] as const));

@@ -8,14 +8,14 @@ import type { ProjectFile } from '../../../shared/project';
 import { datasetShapes } from '../../data/catalog';
 import { GraphValidationError } from '../../graph/compile';
 import { defaultRegistry } from '../../graph/nodes/index';
-import { resolveParams, type NodeRegistry } from '../../graph/registry';
+import type { NodeRegistry } from '../../graph/registry';
 import { BATCH_DIM } from '../../graph/shapes';
 import type { DatasetShapes, NodeTypeSpec, SymbolicShape } from '../../graph/types';
 import { analyzeGraph, type GraphAnalysis } from '../../graph/validate';
-import { formatShape, shapeElementCount, shapesEqual } from '../../tensor/tensor';
 import { OnnxGraphBuilder } from './builder';
-import { exportError, type NodeExportContext } from './context';
+import type { NodeExportContext } from './context';
 import { NODE_EXPORTERS } from './exporters';
+import { addParameter, withVocabularySize, type OnnxParameters } from './parameters';
 import { ONNX_SEQUENCE_DIM } from './transformer';
 import { encodeModel, FLOAT32, valueInfo, type Dimension, type ModelProto, type ValueInfoProto } from './proto';
 
@@ -46,32 +46,21 @@ export interface OnnxExportOptions {
   registry?: NodeRegistry;
 }
 
-/** Values with their shape, as a `Tensor` or a decoded safetensors entry carries them. */
-export interface ShapedValues {
-  readonly shape: readonly number[];
-  readonly data: Float32Array;
-}
-
-/**
- * Weights by parameter name (`fc1.weight`), as `CompiledModel.parameters` or a
- * safetensors checkpoint holds them. A bare Float32Array is checked by length only.
- */
-export type OnnxParameters = ReadonlyMap<string, Float32Array | ShapedValues>;
-
 /**
  * Exports the inference graph of `project` with `parameters` as an ONNX model
  * and returns the bytes of the `.onnx` file.
  *
- * The graph input is named after the Input node and takes the features,
- * [batch, ...featureShape] float32. Output `prediction` is what the engine's
+ * The graph input is named after the data node: an Input node takes the
+ * features [batch, ...featureShape] float32, a Token input the token ids
+ * [batch, sequence] int64. Output `prediction` is what the engine's
  * `predict` returns: the output of the node feeding the Loss's prediction port,
  * so logits when that node is a layer and probabilities when it is a Softmax.
  * Output `probabilities` is always the softmax over the last axis.
  *
  * Throws `GraphValidationError` for an invalid graph, and an error naming the
  * node for a node type that cannot be exported or a parameter that is missing
- * from `parameters` or has the wrong shape. Entries of `parameters` that no
- * exported node uses are ignored.
+ * from `parameters`, has the wrong shape or holds a NaN or an infinity.
+ * Entries of `parameters` that no exported node uses are ignored.
  */
 export function exportOnnx(project: ProjectFile, parameters: OnnxParameters, options: OnnxExportOptions = {}): Uint8Array {
   const opset = checkOpset(options.opset ?? DEFAULT_OPSET);
@@ -88,8 +77,8 @@ export function exportOnnx(project: ProjectFile, parameters: OnnxParameters, opt
   const exported = ancestorsOf(predictionEdge.source, analysis);
 
   const builder = new OnnxGraphBuilder();
-  builder.reserve(PREDICTION_OUTPUT, 'The prediction output');
-  builder.reserve(PROBABILITIES_OUTPUT, 'The probabilities output');
+  builder.reserve(PREDICTION_OUTPUT, 'the prediction output');
+  builder.reserve(PROBABILITIES_OUTPUT, 'the probabilities output');
   const graphInputs: ValueInfoProto[] = [];
   const values = new Map<string, Record<string, string>>();
   const addedParameters = new Map<string, readonly number[]>();
@@ -136,7 +125,7 @@ export function exportOnnx(project: ProjectFile, parameters: OnnxParameters, opt
         sequenceLength = maxLength;
       },
       graphInput: (elementType, dims, docString) => {
-        const name = builder.reserve(node.id, `The graph input of ${spec.type} node "${node.id}"`);
+        const name = builder.reserve(node.id, `the graph input of ${spec.type} node "${node.id}"`);
         graphInputs.push(valueInfo(name, elementType, onnxDims(dims, batchDim), docString));
         return name;
       },
@@ -238,92 +227,6 @@ function metadata(project: ProjectFile, predictionKind: string, graphHash: strin
   ];
   if (graphHash !== undefined) entries.push({ key: 'tensorloom.graph_hash', value: graphHash });
   return entries;
-}
-
-interface ParameterSource {
-  builder: OnnxGraphBuilder;
-  parameters: OnnxParameters;
-  /** Shape of each parameter added so far, by name, so a shared weight is added once. */
-  addedParameters: Map<string, readonly number[]>;
-  /** The node being exported, which errors name. */
-  nodeId: string;
-  spec: NodeTypeSpec;
-}
-
-/**
- * Checks the trained parameter `<ownerId>.<localName>` against the shape the
- * node needs and adds it as an initializer, once however many nodes use it.
- */
-function addParameter(source: ParameterSource, ownerId: string, localName: string, shape: readonly number[]): string {
-  const name = `${ownerId}.${localName}`;
-  const added = source.addedParameters.get(name);
-  if (added !== undefined) {
-    if (!shapesEqual(added, shape)) {
-      exportError(source, `parameter "${name}" is used as ${formatShape(added)} and as ${formatShape(shape)}. Make the tied nodes agree on its shape.`);
-    }
-    return name;
-  }
-
-  const value = source.parameters.get(name);
-  if (value === undefined) {
-    exportError(source, `the weights have no parameter "${name}" ${formatShape(shape)}. Pass the weights trained on this graph (CompiledModel.parameters or the project's checkpoint).`);
-  }
-  let data: Float32Array;
-  if (isShapedValues(value)) {
-    if (!shapesEqual(value.shape, shape)) {
-      exportError(source, `parameter "${name}" has shape ${formatShape(value.shape)} but the node needs ${formatShape(shape)}. The weights come from another version of the graph: retrain or load matching weights.`);
-    }
-    data = value.data;
-  } else if (isFloat32Array(value)) {
-    const expected = shapeElementCount(shape);
-    if (value.length !== expected) {
-      exportError(source, `parameter "${name}" has ${value.length} values but the node needs shape ${formatShape(shape)}, which holds ${expected}. The weights come from another version of the graph: retrain or load matching weights.`);
-    }
-    data = value;
-  } else {
-    exportError(source, `parameter "${name}" must be a Float32Array or a tensor with shape and Float32Array data, got ${describe(value)}.`);
-  }
-
-  source.addedParameters.set(name, shape);
-  return source.builder.addFloatInitializer(name, shape, data, `Parameter "${name}"`);
-}
-
-/**
- * Returns `dataset` with the vocabulary size of a text dataset filled in from
- * the first Embedding table in `parameters` when the caller did not give it,
- * because the size depends on the loaded text and the weights record it.
- */
-function withVocabularySize(project: ProjectFile, parameters: OnnxParameters, registry: NodeRegistry, dataset: DatasetShapes): DatasetShapes {
-  if (dataset.task !== 'language-model' || dataset.vocabularySize !== undefined) return dataset;
-  const embeddingSpec = registry.get('Embedding');
-  for (const node of project.graph.nodes) {
-    if (node.type !== 'Embedding' || embeddingSpec === undefined) continue;
-    const table = parameters.get(`${node.id}.weight`);
-    let rows: number | undefined;
-    if (isShapedValues(table) && table.shape.length === 2) rows = table.shape[0];
-    const width = resolveParams(embeddingSpec, node.params ?? {}).params.width;
-    if (isFloat32Array(table) && typeof width === 'number' && width > 0 && table.length % width === 0) rows = table.length / width;
-    if (rows !== undefined && rows > 0) return { ...dataset, vocabularySize: rows, classCount: rows };
-  }
-  return dataset;
-}
-
-// These checks look at the value rather than its class, because a page or a worker may
-// hand over arrays from another realm, where `instanceof Float32Array` is false.
-function isFloat32Array(value: unknown): value is Float32Array {
-  return Object.prototype.toString.call(value) === '[object Float32Array]';
-}
-
-function isShapedValues(value: unknown): value is ShapedValues {
-  if (typeof value !== 'object' || value === null || !('shape' in value) || !('data' in value)) return false;
-  const { shape, data } = value as { shape: unknown; data: unknown };
-  return Array.isArray(shape) && shape.every((dim) => Number.isInteger(dim) && dim >= 0) && isFloat32Array(data);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'an object';
-  return typeof value;
 }
 
 /** Returns `nodeId` and every node it depends on. */

@@ -10,8 +10,7 @@ export {
   PREDICTION_OUTPUT,
   PROBABILITIES_OUTPUT,
   type OnnxExportOptions,
-  type OnnxParameters,
-  type ShapedValues,
 } from './export';
+export type { OnnxParameters, ShapedValues } from './parameters';
 export { decodeModel } from './proto';
 export { ONNX_SEQUENCE_DIM } from './transformer';
