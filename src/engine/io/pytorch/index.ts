@@ -59,10 +59,10 @@ export function exportPytorch(project: ProjectFile, options: PytorchExportOption
   if (analysis.issues.length > 0) throw new GraphValidationError(analysis.issues);
 
   const model = buildModelCode(analysis, className, shapes);
-  const parallel = options.plan === undefined ? null : buildParallelCode(options.plan, analysis, model.bindings);
+  const parallel = options.plan === undefined ? null : buildParallelCode(options.plan, project, analysis, model.bindings);
 
   const lines = [
-    ...moduleDocstring(project.name, className, model, parallel !== null),
+    ...moduleDocstring(project.name, className, model, parallel === null ? null : options.plan!),
     '',
     ...PYTHON_IMPORTS,
     '',
@@ -80,7 +80,7 @@ export function exportPytorch(project: ProjectFile, options: PytorchExportOption
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n\n').trimEnd()}\n`;
 }
 
-function moduleDocstring(projectName: string, className: string, model: ModelCode, hasParallel: boolean): string[] {
+function moduleDocstring(projectName: string, className: string, model: ModelCode, plan: ParallelPlan | null): string[] {
   const lines = [
     `"""PyTorch model of the Tensorloom project "${pythonCommentText(projectName)}".`,
     '',
@@ -98,14 +98,14 @@ function moduleDocstring(projectName: string, className: string, model: ModelCod
     'The file needs only PyTorch 1.13 or newer; it uses the safetensors package',
     'when that is installed and reads the format itself otherwise.',
   ];
-  if (hasParallel) {
+  if (plan !== null) {
     lines.push(
       '',
       'tensor_parallel_plan() and parallelize() shard the model with',
       'torch.distributed.tensor.parallel, which needs PyTorch 2.2 or newer',
       '(ColwiseParallel, RowwiseParallel, parallelize_module and init_device_mesh);',
       'a plan with SequenceParallel entries needs PyTorch 2.3 or newer. Run under',
-      'torchrun, for example: torchrun --nproc-per-node 2 train.py',
+      `torchrun with one process per device, for example: torchrun --nproc-per-node ${plan.dataParallel * plan.tensorParallel} train.py`,
     );
   }
   lines.push('"""');
