@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { createGraphMlpWorkload } from '../../src/engine/parallel/mlpWorkload';
 import { inferSharding, ParallelPlanError, resolvePlan, type ParallelPlan, type PlanModel } from '../../src/engine/parallel/plan';
 import { createTransformerWorkload } from '../../src/engine/parallel/transformerWorkload';
-import { MNIST_SHAPES, mnistMlpGraph, TINY_TRANSFORMER } from './planFixtures';
+import { PlanExecutor } from '../../src/engine/parallel/executor';
+import { createMemoryMesh } from '../../src/engine/parallel/memoryTransport';
+import { branchingGraph, MNIST_SHAPES, mnistMlpGraph, momentumSgd, TINY_TRANSFORMER } from './planFixtures';
 
 const mlp = createGraphMlpWorkload(mnistMlpGraph(), MNIST_SHAPES, 1);
 const transformer = createTransformerWorkload(TINY_TRANSFORMER, 1, 8);
@@ -155,5 +157,34 @@ describe('resolvePlan', () => {
     expect(() => resolvePlan(plan({ dataParallel: 3, sharding: { fc1: 'row' } }), mlp.describe(16, 3), 2)).toThrow(
       /The parallel plan is invalid\. Fix these 3 issue\(s\):\n- The plan needs dataParallel 3/,
     );
+  });
+});
+
+describe('createGraphMlpWorkload', () => {
+  it('rejects a graph that branches', () => {
+    expect(() => createGraphMlpWorkload(branchingGraph(), MNIST_SHAPES, 1)).toThrow(
+      /^Node "(fc1|side)" takes its input from "input" rather than from "(fc1|side)"\. The plan executor runs graphs that form one chain from the Input to the Loss\.$/,
+    );
+  });
+
+  it('rejects an invalid graph with its issues', () => {
+    const graph = mnistMlpGraph();
+    graph.edges = graph.edges.filter((edge) => edge.target !== 'fc2');
+    expect(() => createGraphMlpWorkload(graph, MNIST_SHAPES, 1)).toThrow(/The graph is invalid, so it cannot be compiled/);
+  });
+});
+
+describe('PlanExecutor', () => {
+  it('rejects an uneven plan', () => {
+    const [transport] = createMemoryMesh(3);
+    const create = () =>
+      new PlanExecutor({
+        workload: mlp,
+        plan: plan({ tensorParallel: 3, tensorGroup: ['fc2', 'fc3'] }),
+        transport,
+        batchSize: 16,
+        createOptimizer: momentumSgd,
+      });
+    expect(create).toThrow('Column-parallel layer "fc2" has 64 output features, which is not divisible by tensorParallel 3.');
   });
 });

@@ -20,7 +20,7 @@ import type { ParallelPlan } from '../../src/engine/parallel/plan';
 import { createTransformerWorkload } from '../../src/engine/parallel/transformerWorkload';
 import type { Tensor } from '../../src/engine/tensor/tensor';
 import { bitIdentical } from './helpers';
-import { MNIST_SHAPES, mnistBatches, mnistMlpGraph, momentumSgd, countingTokenBatches, TINY_TRANSFORMER } from './planFixtures';
+import { countingTokenBatches, MNIST_SHAPES, mnistBatches, mnistMlpGraph, momentumSgd, softmaxGraph, TINY_TRANSFORMER } from './planFixtures';
 
 const TOLERANCE = 1e-5;
 const STEPS = 10;
@@ -84,6 +84,14 @@ describe('MNIST MLP under a plan', () => {
     const adam = (parameters: Map<string, Tensor>) => new Adam(parameters, { learningRate: 1e-3 });
     expectMatch(await checkAgainstOneDevice({ workload, plan: MLP_PLANS[2][1], batches, createOptimizer: adam }));
   });
+
+  for (const lossKind of ['cross-entropy', 'mse'] as const) {
+    it(`matches one device ending in Softmax: ${lossKind}`, async () => {
+      const softmaxWorkload = createGraphMlpWorkload(softmaxGraph(lossKind), MNIST_SHAPES, 7);
+      const plan: ParallelPlan = { dataParallel: 2, tensorParallel: 2, sequenceParallel: true, tensorGroup: ['hidden', 'tanh', 'logits'] };
+      expectMatch(await checkAgainstOneDevice({ workload: softmaxWorkload, plan, batches, createOptimizer: momentumSgd }));
+    });
+  }
 
   it('starts from the one-device weights bit for bit', async () => {
     expectBitIdentical(workload.createReference().parameters, await gatherInitial(workload, MLP_PLANS[2][1], 16));

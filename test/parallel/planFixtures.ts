@@ -11,11 +11,11 @@ import type { Tensor } from '../../src/engine/tensor/tensor';
 
 export const MNIST_SHAPES: DatasetShapes = { featureShape: [784], classCount: 10 };
 
-function node(id: string, type: string, params: Record<string, ParamValue> = {}): GraphNode {
+export function node(id: string, type: string, params: Record<string, ParamValue> = {}): GraphNode {
   return { id, type, position: { x: 0, y: 0 }, params };
 }
 
-function edge(source: string, sourcePort: string, target: string, targetPort: string): GraphEdge {
+export function edge(source: string, sourcePort: string, target: string, targetPort: string): GraphEdge {
   return { id: `${source}.${sourcePort}->${target}.${targetPort}`, source, sourcePort, target, targetPort };
 }
 
@@ -41,6 +41,36 @@ export function mnistMlpGraph(): ProjectGraph {
       edge('input', 'labels', 'loss', 'target'),
     ],
   };
+}
+
+/** input → hidden (32) → tanh → logits (10) → softmax → loss of `lossKind`: a graph that ends in a Softmax. */
+export function softmaxGraph(lossKind: 'cross-entropy' | 'mse'): ProjectGraph {
+  return {
+    nodes: [
+      node('input', 'Input'),
+      node('hidden', 'Dense', { units: 32, init: 'xavier' }),
+      node('tanh', 'Tanh'),
+      node('logits', 'Dense', { units: 10, init: 'xavier' }),
+      node('softmax', 'Softmax'),
+      node('loss', 'Loss', { kind: lossKind }),
+    ],
+    edges: [
+      edge('input', 'features', 'hidden', 'input'),
+      edge('hidden', 'output', 'tanh', 'input'),
+      edge('tanh', 'output', 'logits', 'input'),
+      edge('logits', 'output', 'softmax', 'input'),
+      edge('softmax', 'output', 'loss', 'prediction'),
+      edge('input', 'labels', 'loss', 'target'),
+    ],
+  };
+}
+
+/** The MNIST MLP with a second Dense layer fed by the Input, which breaks the chain. */
+export function branchingGraph(): ProjectGraph {
+  const graph = mnistMlpGraph();
+  graph.nodes.push(node('side', 'Dense', { units: 8 }));
+  graph.edges.push(edge('input', 'features', 'side', 'input'));
+  return graph;
 }
 
 /** Returns `count` batches of `batchSize` MNIST-shaped samples: pixels in [0, 1) and labels in [0, 10). */
