@@ -9,6 +9,9 @@ import { expect, test, type Page } from '@playwright/test';
 import { node, openApp } from './app';
 import { readSafetensors, writeZeroSafetensors } from './safetensors';
 
+/** Where the screenshots of the new dialogs go; test-results/ is ignored by git. */
+const SCREENSHOT_FOLDER = 'test-results/screenshots';
+
 /** Exports the open project in `format` with the given weights source and returns the downloaded bytes and file name. */
 async function exportAs(page: Page, format: string, weights?: string): Promise<{ fileName: string; bytes: Buffer }> {
   await page.getByTestId('export-open').click();
@@ -67,6 +70,7 @@ test('untrained export warns about fresh weights', async ({ page }) => {
 
   await expect(page.getByTestId('export-outcome')).toBeVisible();
   await expect(page.getByTestId('export-warning').first()).toBeVisible();
+  await page.screenshot({ path: `${SCREENSHOT_FOLDER}/export-dialog.png` });
 });
 
 test('ONNX export downloads a non-empty model', async ({ page }) => {
@@ -98,6 +102,7 @@ test('mismatching weights list each tensor', async ({ page }) => {
   await expect(issues.filter({ hasText: 'extra.weight' })).toHaveAttribute('data-problem', 'unexpected');
   await expect(issues.filter({ hasText: 'fc2.weight' })).toHaveAttribute('data-problem', 'missing');
   await expect(issues.filter({ hasText: 'fc1.bias' })).toHaveCount(0);
+  await page.screenshot({ path: `${SCREENSHOT_FOLDER}/import-failure-dialog.png` });
 
   await page.getByTestId('import-failure-close').click();
   await expect(dialog).toHaveCount(0);

@@ -5,7 +5,7 @@
  * are listed field by field.
  */
 
-import type { ParseProjectResult, TensorloomApi } from '../../../shared/api';
+import type { ImportWeightsResult, ParseProjectResult, TensorloomApi } from '../../../shared/api';
 import type { ProjectFile, ProjectIssue } from '../../../shared/project';
 import { createEmptyProject, parseProject, serializeProject } from '../../../engine/io/project';
 import exampleProject from '../../../../resources/examples/mnist-mlp.json';
@@ -29,6 +29,11 @@ const EXAMPLE_LOCATION = 'mnist-mlp.json';
 export function downloadFileName(name: string): string {
   const cleaned = name.replace(/[\\/:*?"<>|]+/g, '-').trim();
   return `${cleaned === '' ? 'project' : cleaned}.json`;
+}
+
+function describeWeights(weights: ImportWeightsResult): string {
+  if (weights.ok) return `loaded ${weights.tensorCount} tensors from ${weights.location}`;
+  return `weights in ${weights.location} not loaded: ${weights.message.split('\n')[0]}`;
 }
 
 function errorMessage(error: unknown): string {
@@ -79,8 +84,11 @@ export class ProjectFiles {
       return;
     }
     try {
-      const opened = await this.#api.openProjectDialog();
-      if (opened !== null) await this.#applyOpened(opened.location, opened.result);
+      // The desktop app also loads the weights saved beside the project (`mnist.safetensors` beside `mnist.json`).
+      const opened = await this.#api.openProjectWithWeights();
+      if (opened === null) return;
+      const replaced = await this.#applyOpened(opened.location, opened.result);
+      if (replaced && opened.weights !== null) this.status = `${this.status ?? ''}; ${describeWeights(opened.weights)}`;
     } catch (error) {
       this.status = `Open failed: ${errorMessage(error)}`;
     }
@@ -117,17 +125,19 @@ export class ProjectFiles {
     this.openFailure = null;
   }
 
-  async #applyOpened(location: string, result: ParseProjectResult): Promise<void> {
+  /** Replaces the project with an opened one; returns false when the file has issues or the user keeps the current project. */
+  async #applyOpened(location: string, result: ParseProjectResult): Promise<boolean> {
     if (!result.ok) {
       this.openFailure = { location, issues: result.issues };
       this.status = `Could not open ${location}: ${result.issues.length} issue(s); the current project is unchanged.`;
-      return;
+      return false;
     }
-    if (!(await this.#confirmDiscard(`Open ${location}?`))) return;
+    if (!(await this.#confirmDiscard(`Open ${location}?`))) return false;
 
     this.openFailure = null;
     this.#project.replace(result.project, location);
     this.status = result.warnings.length > 0 ? `Opened ${location} with ${result.warnings.length} warning(s)` : `Opened ${location}`;
+    return true;
   }
 
   async #confirmDiscard(question: string): Promise<boolean> {
