@@ -168,16 +168,19 @@ describe('ONNX export options', () => {
     await expect(runOnnx(bytes, { input: { kind: 'float32', data: wrongBatch.data, dims: wrongBatch.shape } })).rejects.toThrow();
   });
 
-  test.each([18, 19, 21])('opset %i runs in onnxruntime', async (opset) => {
+  // IR versions as onnx.helper.VERSION_TABLE of the onnx Python package 1.23.1 pairs them with opsets.
+  const irVersions: [number, number][] = [[18, 8], [19, 9], [20, 9], [21, 10], [22, 10], [23, 11], [24, 12]];
+  test.each(irVersions)('opset %i runs in onnxruntime', async (opset, irVersion) => {
     await expectExportMatchesEngine(project, shapes, 6, { opset });
     const model = seededModel(project, shapes, 6);
     const summary = summarizeModel(exportOnnx(project, model.parameters, { opset }));
     expect(summary.opsets).toEqual([{ domain: '', version: opset }]);
+    expect(summary.irVersion).toBe(irVersion);
   });
 
-  test.each([16, 22, 17.5])('opset %s is rejected', (opset) => {
+  test.each([16, 25, 17.5])('opset %s is rejected', (opset) => {
     const model = seededModel(project, shapes, 6);
-    expect(() => exportOnnx(project, model.parameters, { opset })).toThrow(/opset .* is not supported\. Use an integer from 17 to 21/);
+    expect(() => exportOnnx(project, model.parameters, { opset })).toThrow(/opset .* is not supported\. Use an integer from 17 to 24/);
   });
 
   test.each([0, -2, 1.5])('batchDim %s is rejected', (batchDim) => {

@@ -118,7 +118,7 @@ describe('ONNX export of a GPT-style model', () => {
     await expectMatchesEngine(gpt(), 31);
   });
 
-  test.each([18, 21])('opset %i matches the engine', async (opset) => {
+  test.each([18, 21, 24])('opset %i matches the engine', async (opset) => {
     await expectMatchesEngine(languageModel([node('block', 'TransformerBlock', { heads: 2, hiddenWidth: 16, norm: 'rms' })]), 33, { opset });
   });
 

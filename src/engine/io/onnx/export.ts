@@ -23,7 +23,7 @@ export const ONNX_PRODUCER_NAME = 'Tensorloom';
 export const DEFAULT_OPSET = 17;
 /** Opsets the exporter writes and its tests run through onnxruntime-web 1.31.1. */
 export const MIN_OPSET = 17;
-export const MAX_OPSET = 21;
+export const MAX_OPSET = 24;
 /** Name of the dynamic batch dimension of the inputs and outputs. */
 export const ONNX_BATCH_DIM = 'batch';
 /** Graph output holding what `CompiledModel.predict` returns. */
@@ -187,14 +187,16 @@ function checkBatchDim(batchDim: 'dynamic' | number): 'dynamic' | number {
 }
 
 /**
- * Returns the ONNX IR version that first allows `opset`, per the versioning
- * table of the ONNX repository (docs/Versioning.md): opsets 17 and 18 came with
- * IR 8, 19 and 20 with IR 9, 21 with IR 10.
+ * Returns the ONNX IR version released with `opset`, as `onnx.helper.VERSION_TABLE`
+ * of the onnx Python package (1.23.1) lists them: opsets 17 and 18 came with
+ * IR 8, 19 and 20 with IR 9, 21 and 22 with IR 10, 23 with IR 11 and 24 with IR 12.
  */
 function irVersionFor(opset: number): number {
   if (opset <= 18) return 8;
   if (opset <= 20) return 9;
-  return 10;
+  if (opset <= 22) return 10;
+  if (opset === 23) return 11;
+  return 12;
 }
 
 /** Maps the engine's symbolic dimensions to ONNX ones: `B` becomes the batch dimension, other symbols stay free. */
