@@ -75,7 +75,19 @@ describe('resolvePlan', () => {
 
   it('rejects a batch not divisible by the data size', () => {
     const issues = issuesOf(plan({ dataParallel: 4, tensorParallel: 1, tensorGroup: [] }), mlp.describe(18, 4), 4);
-    expect(issues).toContain('The batch of 18 samples is not divisible by dataParallel 4. Use a batch size that is a multiple of 4.');
+    expect(issues).toEqual(['The batch of 18 samples is not divisible by dataParallel 4. Use a batch size that is a multiple of 4.']);
+  });
+
+  it('reports an uneven batch once under sequence parallelism', () => {
+    const issues = issuesOf(plan({ dataParallel: 2, sequenceParallel: true }), mlp.describe(15, 2), 4);
+    expect(issues).toEqual(['The batch of 15 samples is not divisible by dataParallel 2. Use a batch size that is a multiple of 2.']);
+  });
+
+  it('rejects rows per data replica not divisible by the tensor size', () => {
+    const issues = issuesOf(plan({ dataParallel: 2, sequenceParallel: true }), mlp.describe(18, 2), 4);
+    expect(issues).toEqual([
+      'Sequence parallelism splits the rows per data replica (9) over tensorParallel 2, but 9 is not divisible by 2. Make the rows per data replica a multiple of 2.',
+    ]);
   });
 
   it('rejects a row layer without a preceding column split', () => {
@@ -114,7 +126,7 @@ describe('resolvePlan', () => {
     const shortSequences = createTransformerWorkload(TINY_TRANSFORMER, 1, 7);
     const issues = issuesOf(plan({ sequenceParallel: true, tensorGroup: BLOCK_GROUP }), shortSequences.describe(4, 1), 2);
     expect(issues).toEqual([
-      'Sequence parallelism splits the sequence length (7) over tensorParallel 2, but 7 is not divisible by 2. Choose a sequence length that is a multiple of 2.',
+      'Sequence parallelism splits the sequence length (7) over tensorParallel 2, but 7 is not divisible by 2. Make the sequence length a multiple of 2.',
     ]);
   });
 

@@ -118,6 +118,11 @@ describe('one-block language model under a plan', () => {
     expectMatch(await checkAgainstOneDevice({ workload: untied, plan: TRANSFORMER_PLANS[3][1], batches, createOptimizer: momentumSgd }));
   });
 
+  it('matches one device with replicated attention: tensor 2', async () => {
+    const plan: ParallelPlan = { ...TRANSFORMER_PLANS[1][1], sharding: { 'blocks.0.attn': 'replicated' } };
+    expectMatch(await checkAgainstOneDevice({ workload, plan, batches, createOptimizer: momentumSgd }));
+  });
+
   it('matches one device with a lone column layer: tensor 2 with SP', async () => {
     const plan: ParallelPlan = { ...TRANSFORMER_PLANS[3][1], sharding: { 'blocks.0.ff.fc2': 'replicated' } };
     expectMatch(await checkAgainstOneDevice({ workload, plan, batches, createOptimizer: momentumSgd }));

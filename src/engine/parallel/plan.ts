@@ -134,9 +134,10 @@ export function resolvePlan(plan: ParallelPlan, model: PlanModel, worldSize: num
   }
   if (plan.sequenceParallel && tensorParallel < 2) {
     issues.push(`Sequence parallelism needs tensor parallelism, but tensorParallel is ${tensorParallel}. Set tensorParallel to 2 or more, or turn sequenceParallel off.`);
-  } else if (plan.sequenceParallel && model.sequenceLength % tensorParallel !== 0) {
+  } else if (plan.sequenceParallel && Number.isInteger(model.sequenceLength) && model.sequenceLength % tensorParallel !== 0) {
+    // A fractional length comes from a batch that does not divide by dataParallel, which is reported above.
     issues.push(
-      `Sequence parallelism splits the ${model.sequenceAxisName} (${model.sequenceLength}) over tensorParallel ${tensorParallel}, but ${model.sequenceLength} is not divisible by ${tensorParallel}. Choose a ${model.sequenceAxisName} that is a multiple of ${tensorParallel}.`,
+      `Sequence parallelism splits the ${model.sequenceAxisName} (${model.sequenceLength}) over tensorParallel ${tensorParallel}, but ${model.sequenceLength} is not divisible by ${tensorParallel}. Make the ${model.sequenceAxisName} a multiple of ${tensorParallel}.`,
     );
   }
 
