@@ -34,7 +34,9 @@ function languageModel(
   const edges = [edge('tokens', 'tokens', 'emb', 'input')];
   for (let i = 1; i < chain.length; i++) {
     const target = chain[i];
-    const targetPort = target.type === 'Concat' ? 'input1' : target.type === 'ResidualAdd' ? 'b' : 'input';
+    let targetPort = 'input';
+    if (target.type === 'Concat') targetPort = 'input1';
+    if (target.type === 'ResidualAdd') targetPort = 'b';
     edges.push(edge(chain[i - 1].id, 'output', target.id, targetPort));
   }
   edges.push(...(options.extraEdges ?? []));

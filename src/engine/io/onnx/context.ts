@@ -1,6 +1,7 @@
 /**
- * What the exporter of one node type sees of its node, and how it adds
- * operators, graph inputs and initializers to the ONNX graph.
+ * The interface between the export walk and the exporter of one node type:
+ * the node's parameters and input values, and the calls that add operators,
+ * graph inputs and initializers to the ONNX graph.
  */
 
 import type { ParamValue } from '../../../shared/project';
@@ -24,8 +25,8 @@ export interface NodeExportContext {
   builder: OnnxGraphBuilder;
   /**
    * Adds the node's trained parameter `<nodeId>.<localName>` as an initializer of
-   * that name and returns the name. Throws naming the node when the weights lack
-   * it or hold it in another shape.
+   * that name and returns the name. Throws naming the node when the weights do
+   * not contain it or give it another shape.
    */
   parameter(localName: string, shape: readonly number[]): string;
   /**

@@ -40,9 +40,9 @@ export interface OnnxExportOptions {
   producerVersion?: string;
   /** Hash identifying the graph the weights were trained on, written to the model metadata as `tensorloom.graph_hash`. */
   graphHash?: string;
-  /** Sample shape and class count; default the shapes of the project's dataset. */
+  /** Sample shape and class count. Default the shapes of the project's dataset. */
   dataset?: DatasetShapes;
-  /** Node types the graph is validated against; default the built-in registry. */
+  /** Node types the graph is validated against. Default the built-in registry. */
   registry?: NodeRegistry;
 }
 
@@ -59,7 +59,7 @@ export interface OnnxExportOptions {
  *
  * Throws `GraphValidationError` for an invalid graph, and an error naming the
  * node for a node type that cannot be exported or a parameter that is missing
- * from `parameters`, has the wrong shape or holds a NaN or an infinity.
+ * from `parameters`, has the wrong shape or contains a NaN or an infinity.
  * Entries of `parameters` that no exported node uses are ignored.
  */
 export function exportOnnx(project: ProjectFile, parameters: OnnxParameters, options: OnnxExportOptions = {}): Uint8Array {
@@ -188,8 +188,8 @@ function checkBatchDim(batchDim: 'dynamic' | number): 'dynamic' | number {
 
 /**
  * Returns the ONNX IR version released with `opset`, as `onnx.helper.VERSION_TABLE`
- * of the onnx Python package (1.23.1) lists them: opsets 17 and 18 came with
- * IR 8, 19 and 20 with IR 9, 21 and 22 with IR 10, 23 with IR 11 and 24 with IR 12.
+ * of the onnx Python package 1.23.1 lists them. Opsets 17 and 18 came with IR 8,
+ * 19 and 20 with IR 9, 21 and 22 with IR 10, 23 with IR 11 and 24 with IR 12.
  */
 function irVersionFor(opset: number): number {
   if (opset <= 18) return 8;

@@ -63,7 +63,10 @@ export function layerNorm(context: NodeExportContext, x: string, prefix: string,
   return context.builder.op('LayerNormalization', name, [x, scale, bias], { axis: -1, epsilon: { float: eps } }, docString);
 }
 
-/** Adds x / √(mean(x²) + eps) · weight over the last axis, composed because ONNX has no RMSNorm operator before opset 23. */
+/**
+ * Adds x / √(mean(x²) + eps) · weight over the last axis. It is composed because
+ * ONNX added RMSNormalization only in opset 23, and the composed form runs in every supported opset.
+ */
 export function rmsNorm(context: NodeExportContext, x: string, prefix: string, width: number, eps: number, name: string, docString?: string): string {
   const { builder } = context;
   const weight = context.parameter(parameterName(prefix, 'weight'), [width]);

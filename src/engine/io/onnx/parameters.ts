@@ -18,7 +18,7 @@ export interface ShapedValues {
 
 /**
  * Weights by parameter name (`fc1.weight`), as `CompiledModel.parameters` or a
- * safetensors checkpoint holds them. A bare Float32Array is checked by length only.
+ * safetensors checkpoint stores them. A bare Float32Array is checked by length only.
  */
 export type OnnxParameters = ReadonlyMap<string, Float32Array | ShapedValues>;
 
@@ -62,7 +62,7 @@ export function addParameter(source: ParameterSource, ownerId: string, localName
   } else if (isFloat32Array(value)) {
     const expected = shapeElementCount(shape);
     if (value.length !== expected) {
-      exportError(source, `parameter "${name}" has ${value.length} values but the node needs shape ${formatShape(shape)}, which holds ${expected}. The weights come from another version of the graph: retrain or load matching weights.`);
+      exportError(source, `parameter "${name}" has ${value.length} values but the node needs shape ${formatShape(shape)}, which has ${expected}. The weights come from another version of the graph: retrain or load matching weights.`);
     }
     data = value;
   } else {

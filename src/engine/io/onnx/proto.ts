@@ -52,7 +52,7 @@ export function valueInfo(name: string, elementType: ElementType, dims: readonly
 
 /**
  * Value of a node attribute. A number is an INT and a list of numbers INTS,
- * because most attributes are integers; a float attribute is written `{ float: 1e-5 }`.
+ * because most attributes are integers. A float attribute is written `{ float: 1e-5 }`.
  */
 export type AttributeValue = number | readonly number[] | string | { readonly float: number };
 export type Attributes = Readonly<Record<string, AttributeValue>>;
@@ -70,7 +70,7 @@ export function attributeProtos(values: Attributes): AttributeProto[] {
 /** Serialises a model to the bytes of an `.onnx` file. */
 export function encodeModel(model: ModelProto): Uint8Array {
   const encoded = onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
-  // Under Node protobufjs returns a Buffer, which is a Uint8Array subclass; callers get a plain Uint8Array view.
+  // Under Node protobufjs returns a Buffer, a Uint8Array subclass, so callers get a plain Uint8Array view of it.
   return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
 }
 

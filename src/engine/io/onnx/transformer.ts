@@ -118,7 +118,7 @@ export const exportSoftmaxTemperature: NodeExporter = (context) => {
   return { output: builder.op('Softmax', nodeId, [scaled], { axis: -1 }, context.docString) };
 };
 
-/** A pre-norm block, x + attn(ln1(x)) then x + ff(ln2(x)); its dropout is inactive at inference and left out. */
+/** Exports a pre-norm block, x + attn(ln1(x)) then x + ff(ln2(x)). Its dropout is inactive at inference, so it is left out. */
 export const exportTransformerBlock: NodeExporter = (context) => {
   const { builder, nodeId } = context;
   const x = context.inputs.input;
