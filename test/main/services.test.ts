@@ -51,7 +51,7 @@ describe('services', () => {
   it('lists the bundled datasets', async () => {
     const datasets = await makeServices().listDatasets();
 
-    expect(datasets.map((info) => info.id)).toEqual(['mnist', 'xor', 'circles', 'spirals']);
+    expect(datasets.map((info) => info.id)).toEqual(['mnist', 'xor', 'circles', 'spirals', 'brown', 'text-file']);
     expect(datasets[0].featureShape).toEqual([784]);
   });
 
