@@ -9,9 +9,10 @@ import { Rng } from '../../src/engine/tensor/random';
 import { noGrad, Tensor } from '../../src/engine/tensor/tensor';
 import type { DatasetId, GraphNode, ProjectFile, ProjectGraph } from '../../src/shared/project';
 import { edge, node } from '../graph/fixtures';
-import { maxAbsDifference, pythonTorchProblem, runExported, runScriptBeside, type TorchRun } from './pytorchHarness';
+import { engineGradients, maxAbsDifference, pythonTorchProblem, runExported, runScriptBeside, type TorchRun } from './pytorchHarness';
 
 const TOLERANCE = 1e-4;
+const GRADIENT_TOLERANCE = 1e-4;
 const torchProblem = pythonTorchProblem();
 if (torchProblem !== null) console.warn(`Skipping the PyTorch export runs: ${torchProblem}. Run node scripts/setup-test-env.js as root to install python3-torch.`);
 const withTorch = torchProblem === null ? describe : describe.skip;
@@ -44,6 +45,7 @@ interface Comparison {
   torch: TorchRun;
   expectedPrediction: Tensor;
   expectedLoss: number;
+  expectedGradients: Map<string, Float32Array>;
 }
 
 /** Compiles `file` with `seed`, exports it, and runs the engine and PyTorch on the same random batch. */
@@ -53,17 +55,23 @@ function compareWithEngine(file: ProjectFile, seed: number, className?: string):
   const { features, labels } = randomBatch(shapes, 6, seed + 100);
   const expectedPrediction = model.predict(features);
   const expectedLoss = noGrad(() => model.forward(features, labels, 'eval').loss.item());
+  const expectedGradients = engineGradients(model, features, labels);
   const source = exportPytorch(file, className === undefined ? {} : { className });
   const targets = new Tensor(Float32Array.from(labels), [labels.length]);
   const torch = runExported(source, model.parameters, { features, targets, className });
-  return { model, torch, expectedPrediction, expectedLoss };
+  return { model, torch, expectedPrediction, expectedLoss, expectedGradients };
 }
 
-function expectMatch({ model, torch, expectedPrediction, expectedLoss }: Comparison): void {
+function expectMatch({ model, torch, expectedPrediction, expectedLoss, expectedGradients }: Comparison): void {
   expect(torch.prediction.shape).toEqual(expectedPrediction.shape);
   expect(maxAbsDifference(torch.prediction.data, expectedPrediction.data)).toBeLessThan(TOLERANCE);
   expect(Math.abs(torch.loss! - expectedLoss)).toBeLessThan(TOLERANCE);
   expect([...torch.tensorloomKeys].sort()).toEqual([...model.parameters.keys()].sort());
+  for (const [name, expected] of expectedGradients) {
+    const actual = torch.gradients.get(name);
+    expect(actual, `gradient of ${name}`).toBeDefined();
+    expect(maxAbsDifference(actual!, expected), `gradient of ${name}`).toBeLessThan(GRADIENT_TOLERANCE);
+  }
 }
 
 withTorch('exportPytorch on the examples', () => {
@@ -256,6 +264,33 @@ withTorch('exported safetensors loader', () => {
     expect(run.stdout).toContain("unexpected tensor 'fc3.weight' [2, 2]");
     expect(run.stdout).toContain("tensor 'fc1.bias' is [5] but the model needs [4]");
     expect(run.stdout).toContain('unchanged');
+  });
+
+  it('uses the safetensors package when installed', () => {
+    // A stand-in package whose load_file records the call and reads with the exported reader.
+    const fakePackage = [
+      'import sys, types',
+      'calls = []',
+      'def load_file(path):',
+      '    calls.append(path)',
+      '    sys.modules["safetensors"] = sys.modules["safetensors.torch"] = None',
+      '    try:',
+      '        return model.read_safetensors(path)',
+      '    finally:',
+      '        sys.modules["safetensors"], sys.modules["safetensors.torch"] = package, package.torch',
+      'package = types.ModuleType("safetensors")',
+      'package.torch = types.ModuleType("safetensors.torch")',
+      'package.torch.load_file = load_file',
+      'sys.modules["safetensors"] = package',
+      'sys.modules["safetensors.torch"] = package.torch',
+      'import model',
+      'net = model.TensorloomModel()',
+      'model.load_safetensors(net, "weights.safetensors")',
+      'print(calls)',
+    ].join('\n');
+    const run = runScriptBeside(source, { 'weights.safetensors': weights }, fakePackage);
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe("['weights.safetensors']");
   });
 
   it('rejects a truncated file by name', () => {

@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors, encodeSafetensors } from '../../src/engine/io/safetensors';
+import type { CompiledModel } from '../../src/engine/graph/compile';
 import type { Tensor } from '../../src/engine/tensor/tensor';
 
 export const PYTHON = '/usr/bin/python3';
@@ -53,6 +54,16 @@ with torch.no_grad():
         takes_logits = "logits" in inspect.signature(model.loss).parameters and hasattr(model, "logits")
         scores = model.logits(features) if takes_logits else prediction
         results["loss"] = model.loss(scores, batch["targets"].long()).reshape(1)
+
+# Gradients of the loss in eval mode, so dropout stays off as in the engine's eval forward.
+if "targets" in batch:
+    scores = model.logits(features) if takes_logits else model(features)
+    model.loss(scores, batch["targets"].long()).backward()
+    torch_to_tensorloom = {key: name for name, key in exported.RENAMED_PARAMETERS.items()}
+    for key, parameter in model.named_parameters():
+        # A parameter the loss does not reach has no grad in PyTorch and a zero one in the engine.
+        gradient = torch.zeros_like(parameter) if parameter.grad is None else parameter.grad
+        results["grad:" + torch_to_tensorloom.get(key, key)] = gradient
 exported.write_safetensors(results, results_path)
 tensorloom_keys = list(exported.tensorloom_state_dict(model))
 print(json.dumps({"state_keys": state_keys, "tensorloom_keys": tensorloom_keys}))
@@ -65,6 +76,8 @@ export interface TorchRun {
   stateKeys: string[];
   /** The same parameters under Tensorloom's names, from `tensorloom_state_dict`. */
   tensorloomKeys: string[];
+  /** Gradient of `model.loss` with respect to each parameter, by Tensorloom name, when targets were given. */
+  gradients: Map<string, Float32Array>;
 }
 
 export interface TorchInputs {
@@ -96,11 +109,14 @@ export function runExported(source: string, parameters: ReadonlyMap<string, Tens
     const prediction = results.get('prediction')!;
     const loss = results.get('loss');
     const keys = JSON.parse(output.trim().split('\n').pop()!) as { state_keys: string[]; tensorloom_keys: string[] };
+    const gradients = new Map<string, Float32Array>();
+    for (const [name, tensor] of results) if (name.startsWith('grad:')) gradients.set(name.slice('grad:'.length), tensor.data);
     return {
       prediction: { shape: prediction.shape, data: prediction.data },
       ...(loss === undefined ? {} : { loss: loss.data[0] }),
       stateKeys: keys.state_keys,
       tensorloomKeys: keys.tensorloom_keys,
+      gradients,
     };
   } finally {
     rmSync(folder, { recursive: true, force: true });
@@ -113,6 +129,18 @@ export function runPython(args: readonly string[], options: { cwd?: string; inpu
   if (result.error !== undefined) throw result.error;
   if (result.status !== 0) throw new Error(`${PYTHON} ${args.join(' ')} exited with ${result.status}:\n${result.stderr}`);
   return result.stdout;
+}
+
+/**
+ * Returns the engine's gradient of the loss on one batch for every parameter,
+ * from a forward pass in eval mode, so dropout is off as in the driver.
+ */
+export function engineGradients(model: CompiledModel, features: Tensor, labels: Int32Array): Map<string, Float32Array> {
+  for (const parameter of model.parameters.values()) parameter.zeroGrad();
+  model.forward(features, labels, 'eval').loss.backward();
+  const gradients = new Map<string, Float32Array>();
+  for (const [name, parameter] of model.parameters) gradients.set(name, parameter.grad ?? new Float32Array(parameter.numel));
+  return gradients;
 }
 
 /** Returns the largest absolute difference between two equally long arrays. */

@@ -6,9 +6,10 @@ import { Rng } from '../../src/engine/tensor/random';
 import { noGrad, Tensor } from '../../src/engine/tensor/tensor';
 import type { GraphEdge, GraphNode, ProjectFile, ProjectGraph } from '../../src/shared/project';
 import { edge, node } from '../graph/fixtures';
-import { maxAbsDifference, pythonTorchProblem, runExported } from './pytorchHarness';
+import { engineGradients, maxAbsDifference, pythonTorchProblem, runExported } from './pytorchHarness';
 
 const TOLERANCE = 1e-4;
+const GRADIENT_TOLERANCE = 1e-4;
 const VOCABULARY_SIZE = 11;
 const CONTEXT_LENGTH = 8;
 const TEXT_SHAPES: DatasetShapes = { featureShape: [], classCount: VOCABULARY_SIZE, task: 'language-model', vocabularySize: VOCABULARY_SIZE };
@@ -39,7 +40,7 @@ function chain(nodes: GraphNode[], extraEdges: GraphEdge[] = []): ProjectGraph {
   };
 }
 
-/** Compiles `graph` with `seed`, exports it and checks PyTorch's logits or probabilities and loss against the engine's. */
+/** Compiles `graph` with `seed`, exports it and checks PyTorch's prediction, loss and gradients against the engine's. */
 function expectTorchMatches(graph: ProjectGraph, seed: number, sequenceLength = CONTEXT_LENGTH): void {
   const model = compileGraph(graph, TEXT_SHAPES, new Rng(seed));
   const rng = new Rng(seed + 50);
@@ -49,6 +50,7 @@ function expectTorchMatches(graph: ProjectGraph, seed: number, sequenceLength = 
   const targetIds = Int32Array.from(randomIds());
   const expectedPrediction = model.predict(tokens);
   const expectedLoss = noGrad(() => model.forward(tokens, targetIds, 'eval').loss.item());
+  const expectedGradients = engineGradients(model, tokens, targetIds);
 
   const source = exportPytorch(textProject(graph), { dataset: TEXT_SHAPES });
   const targets = new Tensor(Float32Array.from(targetIds), [batchSize, sequenceLength]);
@@ -58,6 +60,11 @@ function expectTorchMatches(graph: ProjectGraph, seed: number, sequenceLength = 
   expect(maxAbsDifference(torch.prediction.data, expectedPrediction.data)).toBeLessThan(TOLERANCE);
   expect(Math.abs(torch.loss! - expectedLoss)).toBeLessThan(TOLERANCE);
   expect([...torch.tensorloomKeys].sort()).toEqual([...model.parameters.keys()].sort());
+  for (const [name, expected] of expectedGradients) {
+    const actual = torch.gradients.get(name);
+    expect(actual, `gradient of ${name}`).toBeDefined();
+    expect(maxAbsDifference(actual!, expected), `gradient of ${name}`).toBeLessThan(GRADIENT_TOLERANCE);
+  }
 }
 
 withTorch('exportPytorch on language models', () => {
@@ -129,6 +136,44 @@ withTorch('exportPytorch on language models', () => {
     expect(exportPytorch(textProject(graph), { dataset: TEXT_SHAPES })).toContain('def logits(self, tokens: torch.Tensor)');
     expectTorchMatches(graph, 5);
   });
+});
+
+/** Builds a random small language model: embedding, positions, blocks or a hand-built attention layer, a norm and the unembedding. */
+function randomLanguageModel(seed: number): ProjectGraph {
+  const rng = new Rng(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rng.next() * items.length)];
+  const width = pick([8, 12, 16]);
+  const heads = pick([1, 2, 4]);
+  const nodes: GraphNode[] = [
+    node('embed', 'Embedding', { width }),
+    node('pos', 'PositionalEncoding', { kind: pick(['learned', 'sinusoidal']) }),
+  ];
+  const blockCount = Math.floor(rng.next() * 3);
+  for (let block = 1; block <= blockCount; block++) {
+    nodes.push(
+      node(`block${block}`, 'TransformerBlock', {
+        heads,
+        hiddenWidth: pick([width, 2 * width]),
+        norm: pick(['layer', 'rms']),
+        approximate: pick(['none', 'tanh']),
+        dropout: pick([0, 0.1]),
+        causal: rng.next() < 0.8,
+      }),
+    );
+  }
+  if (blockCount === 0) nodes.push(node('attn', 'MultiHeadAttention', { heads, causal: rng.next() < 0.5 }), node('ff', 'FeedForward', { hiddenWidth: 3 * width }));
+  nodes.push(node('norm', pick(['LayerNorm', 'RMSNorm']), { eps: pick([1e-5, 1e-6]) }));
+  nodes.push(node('unembed', 'Unembedding', { tieTo: rng.next() < 0.5 ? 'embed' : '', bias: rng.next() < 0.5 }));
+  if (rng.next() < 0.4) nodes.push(node('probabilities', 'SoftmaxTemperature', { temperature: pick([0.5, 1, 2]) }));
+  return chain(nodes);
+}
+
+withTorch('exportPytorch on random language models', () => {
+  for (let seed = 1; seed <= 4; seed++) {
+    it(`random language model ${seed} matches the engine`, () => {
+      expectTorchMatches(randomLanguageModel(seed), seed, 3 + seed);
+    });
+  }
 });
 
 describe('exportPytorch language model checks', () => {
