@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ExportFormat } from '../../shared/api';
 import { EXPORT_FORMATS } from '../../shared/api';
 import { writeFileAtomic } from '../export/atomicFile';
-import { buildExportBytes } from '../export/build';
+import { buildExportBytes, type ExportWeights } from '../export/build';
 import { EXPORT_FORMAT_INFO, isExportFormat } from '../export/formats';
-import type { WeightTensors } from '../export/weights';
+import { initialWeights } from '../export/weights';
 import { loadCheckedWeights, weightsPathBeside } from '../export/weightsSource';
 import { readProjectFile } from '../services/projectFiles';
 import { parseCommandArgs } from './args';
@@ -68,9 +69,10 @@ export function runExport(argv: string[], output: CliOutput): number {
     return EXIT_FAILURE;
   }
   const project = result.project;
+  const projectFolder = dirname(resolve(options.projectPath));
   const info = EXPORT_FORMAT_INFO[options.format];
 
-  let weights: WeightTensors | null = null;
+  let weights: ExportWeights | null = null;
   if (info.needsWeights) {
     const weightsPath = options.weightsPath ?? weightsPathBeside(options.projectPath);
     if (options.weightsPath === undefined && !existsSync(weightsPath)) {
@@ -80,14 +82,14 @@ export function runExport(argv: string[], output: CliOutput): number {
       );
       return EXIT_FAILURE;
     }
-    const resolved = loadCheckedWeights(project, weightsPath);
+    const resolved = loadCheckedWeights(project, weightsPath, initialWeights(project, projectFolder));
     for (const warning of resolved.warnings) output.stderr(`warning: ${warning}\n`);
-    weights = resolved.tensors;
+    weights = resolved;
   } else if (options.weightsPath !== undefined) {
     output.stderr(`warning: --weights is ignored, because the ${options.format} export contains no weights.\n`);
   }
 
-  const bytes = buildExportBytes(options.format, project, weights);
+  const bytes = buildExportBytes(options.format, project, weights, projectFolder);
   writeFileAtomic(options.outPath, bytes);
   output.stdout(`Wrote ${options.outPath} (${bytes.byteLength} bytes, ${options.format})\n`);
   return EXIT_OK;

@@ -6,30 +6,37 @@ import { exportOnnx } from '../../engine/io/onnx/index';
 import { serializeProject } from '../../engine/io/project';
 import { exportPytorch } from '../../engine/io/pytorch/index';
 import { graphHash } from './graphHash';
-import { encodeWeights, type WeightTensors } from './weights';
+import { datasetShapesFor, encodeWeights, type WeightTensors } from './weights';
+
+/** Weights to export, with the `__metadata__` of the file they came from (empty for fresh weights). */
+export interface ExportWeights {
+  tensors: WeightTensors;
+  metadata: Readonly<Record<string, string>>;
+}
 
 /**
  * Returns the file contents of `project` exported as `format`. `weights` must be
  * given for the formats that set `needsWeights` in EXPORT_FORMAT_INFO (safetensors
  * and ONNX). The PyTorch export is Python code that loads a safetensors file itself.
+ * `projectFolder` resolves a relative text file path of a language model's dataset.
  */
-export function buildExportBytes(format: ExportFormat, project: ProjectFile, weights: WeightTensors | null): Uint8Array {
+export function buildExportBytes(format: ExportFormat, project: ProjectFile, weights: ExportWeights | null, projectFolder?: string): Uint8Array {
   switch (format) {
     case 'config':
       return new TextEncoder().encode(serializeProject(project));
-    case 'safetensors':
-      return encodeWeights(project, requireWeights(format, weights));
-    case 'onnx': {
-      const parameters = new Map<string, Float32Array>();
-      for (const [name, tensor] of requireWeights(format, weights)) parameters.set(name, tensor.data);
-      return exportOnnx(project, parameters, { graphHash: graphHash(project) });
+    case 'safetensors': {
+      const { tensors, metadata } = requireWeights(format, weights);
+      return encodeWeights(project, tensors, metadata);
     }
+    case 'onnx':
+      // A language model's vocabulary size comes from its embedding table in the weights.
+      return exportOnnx(project, requireWeights(format, weights).tensors, { graphHash: graphHash(project) });
     case 'pytorch':
-      return new TextEncoder().encode(exportPytorch(project));
+      return new TextEncoder().encode(exportPytorch(project, { dataset: datasetShapesFor(project.dataset, projectFolder) }));
   }
 }
 
-function requireWeights(format: ExportFormat, weights: WeightTensors | null): WeightTensors {
+function requireWeights(format: ExportFormat, weights: ExportWeights | null): ExportWeights {
   if (weights === null) throw new Error(`The ${format} export needs weights, but none were given.`);
   return weights;
 }

@@ -7,13 +7,13 @@
 import { readFileSync } from 'node:fs';
 import type { WeightsIssue } from '../../shared/api';
 import type { DatasetRef, ProjectFile } from '../../shared/project';
-import { datasetShapes, getDatasetInfo } from '../../engine/data/catalog';
+import { datasetShapes, isTextDataset } from '../../engine/data/catalog';
 import { compileGraph } from '../../engine/graph/compile';
 import type { DatasetShapes } from '../../engine/graph/types';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../../engine/io/safetensors';
 import { Rng } from '../../engine/tensor/random';
 import { formatShape, shapesEqual } from '../../engine/tensor/tensor';
-import { loadDataset } from '../data/loadDataset';
+import { buildTokenizer, loadTextCorpus } from '../data/loadTextDataset';
 import { describeError } from '../log';
 import { graphHash, GRAPH_HASH_METADATA_KEY } from './graphHash';
 
@@ -50,15 +50,16 @@ export class WeightsFileError extends Error {
 export const PROJECT_NAME_METADATA_KEY = 'tensorloom.project';
 
 /**
- * Returns the dataset shapes the graph compiles against. Classification datasets
- * have fixed shapes, but a text dataset's vocabulary depends on its text, so the text is loaded.
+ * Returns the dataset shapes the graph compiles against, as the device session
+ * computes them. A text dataset's vocabulary size depends on its tokenizer and, for
+ * the character tokenizer, on its text, so that text is read. A relative
+ * `text-file` path is resolved against `projectFolder` (default: the working directory).
  */
-function datasetShapesFor(dataset: DatasetRef, seed: number): DatasetShapes {
-  if (getDatasetInfo(dataset.id).task !== 'language-model') return datasetShapes(dataset.id);
-  // NOTE: loadDataset cannot resolve a `text-file` path relative to the project file, because it
-  // does not know that file's folder here. No test covers exporting a language model.
-  const loaded = loadDataset(dataset, seed);
-  return { featureShape: loaded.featureShape, classCount: loaded.classCount };
+export function datasetShapesFor(dataset: DatasetRef, projectFolder?: string): DatasetShapes {
+  if (!isTextDataset(dataset.id)) return datasetShapes(dataset.id);
+  const kind = dataset.tokenizer ?? 'char';
+  const text = kind === 'char' ? loadTextCorpus(dataset, projectFolder).text : '';
+  return datasetShapes(dataset.id, buildTokenizer(kind, text).vocabularySize);
 }
 
 /**
@@ -66,10 +67,9 @@ function datasetShapesFor(dataset: DatasetRef, seed: number): DatasetShapes {
  * initialisation draws from the first fork of an Rng seeded with `training.seed`, as
  * the device session does. Throws naming each graph issue when the graph is invalid.
  */
-export function initialWeights(project: ProjectFile): WeightTensors {
-  const seed = project.training.seed;
-  const initRng = new Rng(seed).fork();
-  const model = compileGraph(project.graph, datasetShapesFor(project.dataset, seed), initRng);
+export function initialWeights(project: ProjectFile, projectFolder?: string): WeightTensors {
+  const initRng = new Rng(project.training.seed).fork();
+  const model = compileGraph(project.graph, datasetShapesFor(project.dataset, projectFolder), initRng);
   const tensors: WeightTensors = new Map();
   for (const [name, tensor] of model.parameters) tensors.set(name, { shape: [...tensor.shape], data: tensor.data });
   return tensors;
@@ -168,9 +168,14 @@ export function describeWeightsIssues(location: string, issues: readonly Weights
   return `${location} does not fit the graph: ${issues.length} tensor${issues.length === 1 ? '' : 's'} differ.\n${lines.join('\n')}`;
 }
 
-/** Encodes `tensors` as safetensors with the project's name and graph hash in `__metadata__`. */
-export function encodeWeights(project: ProjectFile, tensors: WeightTensors): Uint8Array {
+/**
+ * Encodes `tensors` as safetensors with the project's name and graph hash in `__metadata__`.
+ * Entries of `sourceMetadata` (a language model's tokenizer and vocabulary, the training
+ * epoch) are kept unless one of those two keys replaces them.
+ */
+export function encodeWeights(project: ProjectFile, tensors: WeightTensors, sourceMetadata: Readonly<Record<string, string>> = {}): Uint8Array {
   return encodeSafetensors(tensors, {
+    ...sourceMetadata,
     format: 'pt',
     [PROJECT_NAME_METADATA_KEY]: project.name,
     [GRAPH_HASH_METADATA_KEY]: graphHash(project),

@@ -7,6 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { WeightsSource } from '../../shared/api';
 import type { ProjectFile } from '../../shared/project';
+import { checkpointPathBeside } from '../trainer/checkpointPaths';
 import { checkWeights, describeWeightsIssues, initialWeights, readWeightsFile, type LoadedWeights, type WeightTensors } from './weights';
 
 /** Weights the user imported, and when, so the newer of them and a checkpoint wins. */
@@ -21,25 +22,30 @@ export interface WeightsContext {
   checkpointPath: string | null;
   /** False in web mode, where a path would name a file on the server's machine. */
   allowFilePaths: boolean;
+  /** Folder that a relative text dataset path is resolved against; default the working directory. */
+  projectFolder?: string;
 }
 
 export interface ResolvedWeights {
   tensors: WeightTensors;
   /** Origin of the weights, for messages: a file path, or how they were made. */
   from: string;
+  /** `__metadata__` of the source file; empty for fresh weights. */
+  metadata: Record<string, string>;
   warnings: string[];
 }
 
-/** Returns `<folder>/<name>.safetensors` for `<folder>/<name>.json`, the weights file beside a project. */
-export function weightsPathBeside(projectPath: string): string {
-  return projectPath.replace(/\.json$/i, '') + '.safetensors';
-}
+/**
+ * Returns `<folder>/<name>.safetensors` for `<folder>/<name>.json`, the weights file beside a
+ * project. It is the path `tensorloom train` writes its checkpoint to, so export and open read it.
+ */
+export const weightsPathBeside: (projectPath: string) => string = checkpointPathBeside;
 
 /**
  * Loads `path` and checks it against the project's graph. Throws a WeightsFileError
  * for an unreadable or malformed file, and an Error listing each tensor that does not fit.
  */
-export function loadCheckedWeights(project: ProjectFile, path: string, expected: WeightTensors = initialWeights(project)): ResolvedWeights {
+export function loadCheckedWeights(project: ProjectFile, path: string, expected: WeightTensors): ResolvedWeights {
   const weights = readWeightsFile(path);
   return checkLoadedWeights(project, weights, expected);
 }
@@ -47,17 +53,17 @@ export function loadCheckedWeights(project: ProjectFile, path: string, expected:
 function checkLoadedWeights(project: ProjectFile, weights: LoadedWeights, expected: WeightTensors): ResolvedWeights {
   const check = checkWeights(project, expected, weights);
   if (check.issues.length > 0) throw new Error(describeWeightsIssues(weights.location, check.issues));
-  return { tensors: weights.tensors, from: weights.location, warnings: check.warnings };
+  return { tensors: weights.tensors, from: weights.location, metadata: weights.metadata, warnings: check.warnings };
 }
 
 /** Resolves `source` to the tensors an export writes, with warnings for the user. Throws naming the file or what to do. */
 export function resolveWeights(project: ProjectFile, source: WeightsSource, context: WeightsContext): ResolvedWeights {
-  const expected = initialWeights(project);
+  const expected = initialWeights(project, context.projectFolder);
   const seedLabel = `initialised from seed ${project.training.seed}`;
 
   switch (source.kind) {
     case 'initial':
-      return { tensors: expected, from: seedLabel, warnings: [] };
+      return { tensors: expected, from: seedLabel, metadata: {}, warnings: [] };
 
     case 'file':
       if (!context.allowFilePaths) {
@@ -90,7 +96,10 @@ function resolveLatest(project: ProjectFile, context: WeightsContext, expected: 
     const imported = context.imported;
     const check = checkWeights(project, expected, imported.weights);
     if (check.issues.length === 0) {
-      candidates.push({ timeMs: imported.importedAtMs, resolve: () => ({ tensors: imported.weights.tensors, from: imported.weights.location, warnings: check.warnings }) });
+      candidates.push({
+        timeMs: imported.importedAtMs,
+        resolve: () => ({ tensors: imported.weights.tensors, from: imported.weights.location, metadata: imported.weights.metadata, warnings: check.warnings }),
+      });
     } else {
       warnings.push(`The imported weights ${imported.weights.location} do not fit the graph any more (${check.issues[0].message}), so they were not used.`);
     }
@@ -115,5 +124,5 @@ function resolveLatest(project: ProjectFile, context: WeightsContext, expected: 
   warnings.push(
     `"${project.name}" has no trained weights yet, so the export contains weights ${seedLabel}. Train the project or import weights to export trained ones.`,
   );
-  return { tensors: expected, from: seedLabel, warnings };
+  return { tensors: expected, from: seedLabel, metadata: {}, warnings };
 }

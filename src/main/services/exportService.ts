@@ -17,7 +17,7 @@ import type {
 } from '../../shared/api';
 import type { ProjectFile } from '../../shared/project';
 import { writeFileAtomic } from '../export/atomicFile';
-import { buildExportBytes } from '../export/build';
+import { buildExportBytes, type ExportWeights } from '../export/build';
 import { EXPORT_FORMAT_INFO, isExportFormat, suggestedFileName } from '../export/formats';
 import { checkWeights, decodeWeights, describeWeightsIssues, initialWeights, readWeightsFile, WeightsFileError, type LoadedWeights, type WeightTensors } from '../export/weights';
 import { resolveWeights, weightsPathBeside, type ImportedWeights } from '../export/weightsSource';
@@ -69,10 +69,10 @@ export function createExportService(options: ExportServiceOptions): ExportServic
   /** Folder of the last file opened or written, for the next dialog's suggested path. */
   let lastFolder: string | null = null;
 
-  function importChecked(project: ProjectFile, weights: LoadedWeights): ImportWeightsResult {
+  function importChecked(project: ProjectFile, weights: LoadedWeights, projectFolder?: string): ImportWeightsResult {
     let expected: WeightTensors;
     try {
-      expected = initialWeights(project);
+      expected = initialWeights(project, projectFolder);
     } catch (error) {
       return { ok: false, location: weights.location, message: `Cannot check ${weights.location} against the graph: ${describeError(error)}`, issues: [] };
     }
@@ -91,7 +91,7 @@ export function createExportService(options: ExportServiceOptions): ExportServic
     return { ok: true, location: weights.location, tensorCount: weights.tensors.size, parameterCount, warnings: check.warnings };
   }
 
-  function importFromPath(project: ProjectFile, path: string): ImportWeightsResult {
+  function importFromPath(project: ProjectFile, path: string, projectFolder?: string): ImportWeightsResult {
     let weights: LoadedWeights;
     try {
       weights = readWeightsFile(path);
@@ -100,7 +100,7 @@ export function createExportService(options: ExportServiceOptions): ExportServic
       log.warn(error.message);
       return { ok: false, location: path, message: error.message, issues: [] };
     }
-    return importChecked(project, weights);
+    return importChecked(project, weights, projectFolder);
   }
 
   return {
@@ -115,14 +115,14 @@ export function createExportService(options: ExportServiceOptions): ExportServic
 
       let weightsFrom: string | null = null;
       let warnings: string[] = [];
-      let weights: WeightTensors | null = null;
+      let weights: ExportWeights | null = null;
       if (info.needsWeights) {
         const resolved = resolveWeights(project, request.weights ?? { kind: 'latest' }, {
           imported,
           checkpointPath: options.lastCheckpointPath(),
           allowFilePaths: dialogHost !== null,
         });
-        weights = resolved.tensors;
+        weights = resolved;
         weightsFrom = resolved.from;
         warnings = resolved.warnings;
       }
@@ -205,12 +205,12 @@ export function createExportService(options: ExportServiceOptions): ExportServic
  */
 export function openWithWeights(
   path: string,
-  importFromPath: (project: ProjectFile, weightsPath: string) => ImportWeightsResult,
+  importFromPath: (project: ProjectFile, weightsPath: string, projectFolder: string) => ImportWeightsResult,
 ): OpenedProjectWithWeights {
   const opened = readProjectFile(path);
   const weightsPath = weightsPathBeside(path);
   if (!opened.result.ok || !existsSync(weightsPath)) return { ...opened, weights: null };
-  return { ...opened, weights: importFromPath(opened.result.project, weightsPath) };
+  return { ...opened, weights: importFromPath(opened.result.project, weightsPath, dirname(path)) };
 }
 
 function decodeBase64(text: unknown, location: string): Uint8Array {
