@@ -5,6 +5,7 @@ import { compileGraph, GraphValidationError } from '../../src/engine/graph/compi
 import { createDefaultRegistry } from '../../src/engine/graph/nodes/index';
 import type { DatasetShapes, NodeTypeSpec } from '../../src/engine/graph/types';
 import { exportOnnx } from '../../src/engine/io/onnx/index';
+import { NODE_EXPORTERS } from '../../src/engine/io/onnx/exporters';
 import { Rng } from '../../src/engine/tensor/random';
 import { Tensor } from '../../src/engine/tensor/tensor';
 import { DEFAULT_TRAINING, PROJECT_FORMAT, PROJECT_VERSION, type ProjectFile, type ProjectGraph } from '../../src/shared/project';
@@ -51,6 +52,16 @@ function chainGraph(body: ReturnType<typeof node>[]): ProjectGraph {
   edges.push(edge('input', 'labels', 'loss', 'target'));
   return { nodes, edges };
 }
+
+describe('ONNX exporter coverage', () => {
+  test('every node type but Loss has an exporter', () => {
+    const missing = createDefaultRegistry()
+      .list()
+      .filter((spec) => spec.category !== 'loss' && !NODE_EXPORTERS.has(spec.type))
+      .map((spec) => spec.type);
+    expect(missing).toEqual([]);
+  });
+});
 
 describe('ONNX export of the example projects', () => {
   test.each(exampleNames)('%s matches the engine in onnxruntime', async (name) => {

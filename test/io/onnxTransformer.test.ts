@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { datasetShapes } from '../../src/engine/data/catalog';
 import type { CompiledModel } from '../../src/engine/graph/compile';
 import { createDefaultRegistry } from '../../src/engine/graph/nodes/index';
+import { transformerBlockTemplate } from '../../src/engine/graph/templates';
 import type { DatasetShapes } from '../../src/engine/graph/types';
 import { exportOnnx, type OnnxExportOptions } from '../../src/engine/io/onnx/index';
 import { INT64 } from '../../src/engine/io/onnx/proto';
@@ -118,6 +119,15 @@ describe('ONNX export of a GPT-style model', () => {
 
   test('two blocks match the engine', async () => {
     await expectMatchesEngine(gpt(), 31);
+  });
+
+  test('expanded block template matches the engine', async () => {
+    const template = transformerBlockTemplate({ idPrefix: 'block1', position: { x: 0, y: 0 }, heads: 2, hiddenWidth: 16, norm: 'rms' });
+    const project = languageModel([], { extraNodes: template.nodes });
+    const edges = project.graph.edges.filter((entry) => !(entry.source === 'emb' && entry.target === 'unembed'));
+    for (const input of template.inputs) edges.push(edge('emb', 'output', input.nodeId, input.port));
+    edges.push(...template.edges, edge(template.output.nodeId, template.output.port, 'unembed', 'input'));
+    await expectMatchesEngine({ ...project, graph: { nodes: project.graph.nodes, edges } }, 35);
   });
 
   test.each([18, 21, 24])('opset %i matches the engine', async (opset) => {
