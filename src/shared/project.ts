@@ -23,7 +23,26 @@ export interface GraphNode {
   position: FlowPoint;
   /** Parameter values by name; a missing entry takes the registry default. */
   params: Record<string, ParamValue>;
+  /** Id of the TensorParallelGroup node this node sits in on the canvas (xyflow's parent node); absent means none. */
+  parentId?: string;
+  /** The user's choice of how a layer in a tensor-parallel group is split; absent takes the inferred default. */
+  sharding?: NodeSharding;
 }
+
+/**
+ * How a layer in a tensor-parallel group is split over the group's devices: by the
+ * output features of its weight (`column`), by the input features (`row`), by
+ * attention heads (`heads`), or not at all (`replicated`).
+ */
+export type NodeSharding = 'column' | 'row' | 'heads' | 'replicated';
+
+export const NODE_SHARDINGS: readonly NodeSharding[] = ['column', 'row', 'heads', 'replicated'];
+
+/** Node type that sets the device mesh of a graph (at most one per graph). */
+export const DEVICE_MESH_NODE_TYPE = 'DeviceMesh';
+
+/** Node type of a tensor-parallel group: a container whose child nodes (by `parentId`) are sharded. */
+export const TENSOR_PARALLEL_GROUP_NODE_TYPE = 'TensorParallelGroup';
 
 export interface GraphEdge {
   id: string;
@@ -43,7 +62,7 @@ export type DatasetId = 'mnist' | 'xor' | 'circles' | 'spirals' | 'brown' | 'tex
 /** The text datasets, which train next-token language models from a Token input node. */
 export const TEXT_DATASET_IDS: readonly DatasetId[] = ['brown', 'text-file'];
 
-/** How a text dataset turns text into token ids: one id per character, or one per UTF-8 byte. */
+/** Tokenizer of a text dataset: one token id per character (`char`) or per UTF-8 byte (`byte`). */
 export type TokenizerKind = 'char' | 'byte';
 
 export interface DatasetRef {

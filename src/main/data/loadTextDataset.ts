@@ -5,7 +5,9 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_VALIDATION_FRACTION, type DatasetRef, type TokenizerKind } from '../../shared/project';
+import { datasetShapes } from '../../engine/data/catalog';
 import { buildTextDataset, type TextDataset } from '../../engine/data/text';
+import type { DatasetShapes } from '../../engine/graph/types';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../../engine/data/tokenizers';
 import { loadBrownCorpus, loadTextFile, type TextCorpus } from './textCorpus';
 
@@ -63,4 +65,14 @@ export function loadTextDataset(ref: DatasetRef, contextLength: number, seed: nu
 
 function describeSource(source: string): string {
   return source === 'brown' ? 'The Brown corpus' : `Text file ${source} (dataset.path)`;
+}
+
+/**
+ * Returns the shapes a language model compiles against: the text is loaded and
+ * tokenized only to learn the vocabulary size, which the character tokenizer
+ * takes from the text.
+ */
+export function textDatasetShapes(ref: DatasetRef, baseFolder?: string): DatasetShapes {
+  const corpus = loadTextCorpus(ref, baseFolder);
+  return datasetShapes(ref.id, buildTokenizer(ref.tokenizer ?? 'char', corpus.text).vocabularySize);
 }

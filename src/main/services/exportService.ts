@@ -6,8 +6,8 @@
  * bytes for the browser to download, because the WebSocket bridge carries JSON only.
  */
 
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type {
   ExportRequest,
   ExportResult,
@@ -19,7 +19,17 @@ import type { ProjectFile } from '../../shared/project';
 import { writeFileAtomic } from '../export/atomicFile';
 import { buildExportBytes, type ExportWeights } from '../export/build';
 import { EXPORT_FORMAT_INFO, isExportFormat, suggestedFileName } from '../export/formats';
-import { checkWeights, decodeWeights, describeWeightsIssues, initialWeights, readWeightsFile, WeightsFileError, type LoadedWeights, type WeightTensors } from '../export/weights';
+import {
+  checkWeights,
+  decodeWeights,
+  describeWeightsIssues,
+  encodeWeights,
+  initialWeights,
+  readWeightsFile,
+  WeightsFileError,
+  type LoadedWeights,
+  type WeightTensors,
+} from '../export/weights';
 import { resolveWeights, weightsPathBeside, type ImportedWeights } from '../export/weightsSource';
 import { createLogger, describeError } from '../log';
 import { readProjectFile } from './projectFiles';
@@ -41,6 +51,11 @@ export interface ExportServiceOptions {
   dialogHost: ExportDialogHost | null;
   /** Returns the path of the checkpoint the last run wrote, or null when there is none. */
   lastCheckpointPath(): string | null;
+  /**
+   * Returns where a run of `project` keeps its checkpoint. When given, imported weights are
+   * also written there, so a run resumed from the checkpoint starts from them.
+   */
+  checkpointPathFor?: (project: ProjectFile) => string;
   /** Replaces the byte writer of atomic writes (tests only). */
   writeFile?: (path: string, bytes: Uint8Array) => void;
   /** Returns the current time in milliseconds (tests only). */
@@ -86,9 +101,27 @@ export function createExportService(options: ExportServiceOptions): ExportServic
     imported = { weights, importedAtMs: nowMs() };
     let parameterCount = 0;
     for (const tensor of weights.tensors.values()) parameterCount += tensor.data.length;
-    for (const warning of check.warnings) log.warn(warning);
+    const warnings = [...check.warnings];
+    const checkpointWarning = storeAsCheckpoint(project, weights);
+    if (checkpointWarning !== null) warnings.push(checkpointWarning);
+    for (const warning of warnings) log.warn(warning);
     log.info(`imported ${weights.tensors.size} tensors (${parameterCount} parameters) from ${weights.location}`);
-    return { ok: true, location: weights.location, tensorCount: weights.tensors.size, parameterCount, warnings: check.warnings };
+    return { ok: true, location: weights.location, tensorCount: weights.tensors.size, parameterCount, warnings };
+  }
+
+  /** Writes imported weights to the project's checkpoint path; returns a warning when that fails. */
+  function storeAsCheckpoint(project: ProjectFile, weights: LoadedWeights): string | null {
+    if (options.checkpointPathFor === undefined) return null;
+    const path = options.checkpointPathFor(project);
+    if (resolve(path) === resolve(weights.location)) return null;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFile(path, encodeWeights(project, weights.tensors, weights.metadata));
+      log.info(`stored the imported weights as the checkpoint ${path}`);
+      return null;
+    } catch (error) {
+      return `The weights were imported, but a resumed run will not start from them: ${describeError(error)}`;
+    }
   }
 
   function importFromPath(project: ProjectFile, path: string, projectFolder?: string): ImportWeightsResult {

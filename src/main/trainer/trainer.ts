@@ -8,7 +8,7 @@
  * does not fit the current state throws a `RunStateError` saying what to do.
  *
  * A run is over (idle) once its device reports `done`, but that device stays up with
- * the final weights, so probes and generation requests still get answers. It is shut
+ * the final weights, so probes and generation requests are still handled. It is shut
  * down when the next run starts or the trainer is disposed.
  */
 
@@ -60,7 +60,7 @@ export interface TrainerOptions {
   logger?: Logger;
 }
 
-/** Where a run's device writes and reads checkpoints, and where it resolves a relative text file path. */
+/** Checkpoint paths of a run, and the folder that a relative text file path is resolved against. */
 export interface RunFiles {
   /** Checkpoint the device writes every `training.checkpointEveryEpochs` epochs and at the end; null writes none. */
   checkpointPath?: string | null;
@@ -102,7 +102,7 @@ export class Trainer {
   private readonly listeners = new Set<(event: RunEvent) => void>();
   private state: RunState = 'idle';
   private run: ActiveRun | null = null;
-  /** The last run after it reported `done`; its device stays up to answer probes and generation. */
+  /** The last run after it reported `done`; its device stays up to handle probes and generation. */
   private lastRun: ActiveRun | null = null;
   private lastCheckpoint: string | null = null;
   private nextGenerationId = 1;
