@@ -67,7 +67,7 @@ describe('device process with a text model', () => {
     expect(events.some((event) => event.kind === 'checkpoint' && event.path === checkpointPath)).toBe(true);
     expect(trainer.status().state).toBe('idle');
 
-    // The device stays up after done and still answers probes.
+    // The device stays up after done and still serves probes.
     const pid = launcher.handles[launcher.handles.length - 1].pid!;
     expect(isProcessAlive(pid)).toBe(true);
     const probed = waitForEvent(trainer, 'activations', (event) => event.snapshot.nodeId === 'embed');

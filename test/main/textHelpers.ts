@@ -17,7 +17,7 @@ export function writeText(folder: string, name: string, text = TINY_TEXT): strin
   return path;
 }
 
-/** A one-block character model of width 16 with context 8 on the text file at `path`, trained a few steps per epoch. */
+/** Returns a one-block character model of width 16 with context 8 on the text file at `path`, trained a few steps per epoch. */
 export function tinyTextProject(path: string, graph: GptGraphOptions = {}, training: Partial<ProjectFile['training']> = {}): ProjectFile {
   return {
     format: PROJECT_FORMAT,

@@ -35,6 +35,7 @@ function parseGenerateArgs(argv: string[]): GenerateOptions | 'help' {
     parseArgs,
   );
   if (values.help === true) return 'help';
+
   if (positionals.length !== 1) {
     throw new UsageError(
       positionals.length === 0 ? 'generate needs a project file: tensorloom generate <project.json> --prompt TEXT.' : `generate takes one project file, got ${positionals.length}.`,
@@ -44,14 +45,17 @@ function parseGenerateArgs(argv: string[]): GenerateOptions | 'help' {
   if (typeof values.prompt !== 'string' || values.prompt === '') {
     throw new UsageError('generate needs a non-empty --prompt TEXT to continue from.', 'tensorloom generate --help');
   }
+
   const temperature = values.temperature === undefined ? 0.8 : Number(String(values.temperature).trim());
   if (String(values.temperature ?? '0.8').trim() === '' || !Number.isFinite(temperature) || temperature < 0 || temperature > MAX_TEMPERATURE) {
     throw new UsageError(`Invalid --temperature ${JSON.stringify(values.temperature)}: use a number from 0 (greedy) to ${MAX_TEMPERATURE}.`, 'tensorloom generate --help');
   }
+
   const maxTokens = values.tokens === undefined ? 200 : parseIntegerFlag('generate', '--tokens', String(values.tokens), 1);
   if (maxTokens > MAX_GENERATED_TOKENS) {
     throw new UsageError(`Invalid --tokens ${maxTokens}: generate at most ${MAX_GENERATED_TOKENS} tokens at once.`, 'tensorloom generate --help');
   }
+
   const request: GenerationRequest = {
     prompt: values.prompt,
     temperature,
@@ -59,6 +63,7 @@ function parseGenerateArgs(argv: string[]): GenerateOptions | 'help' {
     seed: values.seed === undefined ? 0 : parseIntegerFlag('generate', '--seed', String(values.seed), 0),
   };
   if (values['top-k'] !== undefined) request.topK = parseIntegerFlag('generate', '--top-k', String(values['top-k']), 1);
+
   const path = positionals[0];
   const weights = typeof values.weights === 'string' && values.weights !== '' ? values.weights : checkpointPathBeside(path);
   return { path, weights: resolve(weights), request };

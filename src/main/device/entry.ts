@@ -2,7 +2,7 @@
  * The device process entry, built to out/main/device.js. It runs as an Electron
  * utility process or a Node child process, receives an `init` message with the
  * project, trains on command, and streams metrics and snapshots. It exits after
- * reporting `error`. After `done` it stays up with the final weights to answer
+ * reporting `error`. After `done` it stays up with the final weights to handle
  * `set-probe` and `generate`, until main sends `shutdown` or disconnects.
  */
 
@@ -44,7 +44,7 @@ function handleMessage(message: MainToDeviceMessage): void {
     exit(null, 0);
     return;
   }
-  // After `done` only the requests that read the final model are answered.
+  // After `done` only the requests that read the final model are handled.
   if (finished && message.type !== 'set-probe' && message.type !== 'generate') return;
   if (message.type === 'init') {
     if (session !== null) {

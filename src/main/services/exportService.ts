@@ -66,10 +66,7 @@ export interface ExportService {
   exportProject(request: ExportRequest): Promise<ExportResult | null>;
   importWeights(request: ImportWeightsRequest): Promise<ImportWeightsResult | null>;
   openProjectWithWeights(): Promise<OpenedProjectWithWeights | null>;
-  /**
-   * Returns the weights the user imported last when they fit `project`'s graph, else null.
-   * A run, activation views and generation start from these instead of fresh weights.
-   */
+  /** Returns the weights the user imported last when they fit `project`'s graph, else null. */
   importedWeightsFor(project: ProjectFile): WeightTensors | null;
 }
 

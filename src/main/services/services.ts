@@ -75,8 +75,12 @@ export function createServices(options: ServicesOptions): AppServices {
     ...(options.logIntervalMs === undefined ? {} : { logIntervalMs: options.logIntervalMs }),
   });
 
-  const exportService = createExportService({ dialogHost: options.exportDialogHost ?? null, lastCheckpointPath: () => trainer.lastCheckpointPath() });
   const pathOfCheckpoint = options.checkpointPathFor ?? ((project: ProjectFile) => checkpointPathFor(project));
+  const exportService = createExportService({
+    dialogHost: options.exportDialogHost ?? null,
+    lastCheckpointPath: () => trainer.lastCheckpointPath(),
+    checkpointPathFor: pathOfCheckpoint,
+  });
 
   return {
     exportProject: exportService.exportProject,

@@ -1,7 +1,7 @@
 /**
- * Where runs keep their checkpoints. The command line writes beside the
- * project file (`mnist.json` → `mnist.safetensors`); the desktop app and web
- * mode, whose project may not be a file, write to a per-user data folder.
+ * Checkpoint paths of runs. The command line writes beside the project file
+ * (`mnist.json` → `mnist.safetensors`). The desktop app and web mode write to a
+ * per-user data folder, because their project may not be a file.
  */
 
 import { homedir } from 'node:os';

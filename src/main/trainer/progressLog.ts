@@ -34,7 +34,7 @@ export interface EpochSummary {
   /** Present for language models, whose losses are in nats per token. */
   unigramEntropyNats?: number;
   tokensPerSecond?: number;
-  /** What one token is, for the loss unit: `char` or `byte`. Default `token`. */
+  /** Name of one token in the loss unit: `char` or `byte`. Default `token`. */
   tokenName?: string;
 }
 
