@@ -2,7 +2,8 @@
  * The ONNX protobuf messages, from the `onnx-proto` package (protobufjs code
  * generated from onnx.proto of ONNX 1.10.2), and helpers that build the few
  * message kinds the exporter writes. `onnx-proto` loads without Node built-ins,
- * so this file runs in the renderer too.
+ * so this file runs in the renderer too. Every field the exporter writes already
+ * existed in ONNX 1.10.2, so the same schema serves the newer IR versions it declares.
  */
 
 import onnxProto from 'onnx-proto';
