@@ -221,6 +221,29 @@ describe('importWeights', () => {
     expect(service.importedWeightsFor(project)!.get('fc1.bias')!.data).toEqual(weights.get('fc1.bias')!.data);
   });
 
+  it('stores imported weights as the checkpoint', async () => {
+    const checkpointPath = join(folder, 'app-data', 'checkpoints', 'mnist.safetensors');
+    const service = webService({ checkpointPathFor: () => checkpointPath });
+
+    const result = await service.importWeights({ project, base64: base64Of(encodeWeights(project, weights)), fileName: 'for-resume.safetensors' });
+
+    expect(result?.ok && result.warnings).toEqual([]);
+    const stored = decodeSafetensors(Uint8Array.from(readFileSync(checkpointPath)));
+    expect(stored.tensors.get('fc1.weight')!.data).toEqual(weights.get('fc1.weight')!.data);
+  });
+
+  it('warns when the checkpoint cannot be stored', async () => {
+    const blocker = join(folder, 'not-a-folder');
+    writeFileSync(blocker, '');
+    const service = webService({ checkpointPathFor: () => join(blocker, 'mnist.safetensors') });
+
+    const result = await service.importWeights({ project, base64: base64Of(encodeWeights(project, weights)), fileName: 'blocked.safetensors' });
+
+    expect(result?.ok).toBe(true);
+    expect(result?.ok && result.warnings[0]).toMatch(/^The weights were imported, but a resumed run will not start from them: /);
+    expect(service.importedWeightsFor(project)).not.toBeNull();
+  });
+
   it('names each tensor that does not fit', async () => {
     const wrong: WeightTensors = new Map(weights);
     wrong.delete('fc1.bias');

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import { mnistProject, trainedLikeWeights } from './exportHelpers';
 import { realDeviceEntry } from './helpers';
 
 let rendererRoot: string;
+let checkpointPath: string;
 let services: AppServices;
 let server: WebServer;
 let socket: WebSocket;
@@ -28,7 +29,8 @@ beforeAll(async () => {
   restoreSink = setLogSink(() => {});
   rendererRoot = mkdtempSync(join(tmpdir(), 'tensorloom-export-web-'));
   writeFileSync(join(rendererRoot, 'index.html'), '<!doctype html><title>Tensorloom</title>');
-  services = createServices({ launcher: createNodeLauncher(realDeviceEntry) });
+  checkpointPath = join(rendererRoot, 'checkpoints', 'project.safetensors');
+  services = createServices({ launcher: createNodeLauncher(realDeviceEntry), checkpointPathFor: () => checkpointPath });
   server = await startWebServer({ services, rendererRoot, port: 0 });
 
   socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${encodeURIComponent(server.token)}`, { origin: `http://127.0.0.1:${server.port}` });
@@ -93,6 +95,9 @@ describe('export over the web-mode socket', () => {
     expect(exported.byteCount).toBe(bytes.byteLength);
     const decoded = decodeSafetensors(bytes);
     for (const [name, tensor] of weights) expect(decoded.tensors.get(name)!.data, name).toEqual(tensor.data);
+    // A resumed run starts from the project's checkpoint, so the import replaced it.
+    const checkpoint = decodeSafetensors(Uint8Array.from(readFileSync(checkpointPath)));
+    expect(checkpoint.tensors.get('fc2.weight')!.data).toEqual(weights.get('fc2.weight')!.data);
   });
 
   it('returns ONNX and PyTorch downloads', async () => {
