@@ -173,7 +173,7 @@ export type ExportFormat = 'config' | 'safetensors' | 'onnx' | 'pytorch';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['config', 'safetensors', 'onnx', 'pytorch'];
 
 /**
- * Where the weights of an export come from.
+ * Source of the weights in an export:
  * - `latest`: the weights imported last or the last run's checkpoint, whichever is newer;
  *   without either, weights freshly initialised from the project's seed, with a warning.
  * - `checkpoint`: the last run's checkpoint only; the export fails when there is none.
@@ -281,7 +281,8 @@ export interface TensorloomApi {
   importWeights(request: ImportWeightsRequest): Promise<ImportWeightsResult | null>;
   /**
    * Shows an open dialog (desktop app only) and opens the project together with the weights
-   * file beside it (`mnist.json` with `mnist.safetensors`) when there is one; null when the user cancels.
+   * file beside it (`mnist.json` with `mnist.safetensors`) when there is one. Returns null when
+   * the user cancels.
    */
   openProjectWithWeights(): Promise<OpenedProjectWithWeights | null>;
 }
