@@ -20,7 +20,7 @@ describe('File menu export items', () => {
     const exportMenu = fileMenu().find((item) => item.kind === 'submenu' && item.label === 'Export');
 
     expect(exportMenu?.kind).toBe('submenu');
-    expect(exportMenu?.kind === 'submenu' && commandsIn(exportMenu.items)).toEqual([
+    expect(commandsIn(exportMenu?.kind === 'submenu' ? exportMenu.items : [])).toEqual([
       { label: 'Config…', command: 'export-config' },
       { label: 'Weights (safetensors)…', command: 'export-safetensors' },
       { label: 'ONNX…', command: 'export-onnx' },

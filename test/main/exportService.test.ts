@@ -30,7 +30,7 @@ interface DialogCalls {
   exports: Array<Parameters<ExportDialogHost['showExportDialog']>[0]>;
 }
 
-/** A dialog host that answers every dialog with the given paths (null = cancel). */
+/** A dialog host that returns the given path from each dialog (null = cancel). */
 function dialogs(paths: { save?: string | null; weights?: string | null; project?: string | null }): ExportDialogHost & DialogCalls {
   const exports: DialogCalls['exports'] = [];
   return {
@@ -57,6 +57,11 @@ function base64Of(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64');
 }
 
+function expectSuccess(result: ImportWeightsResult | null): Extract<ImportWeightsResult, { ok: true }> {
+  if (result === null || !result.ok) throw new Error(`expected a successful import, got ${JSON.stringify(result)}`);
+  return result;
+}
+
 function expectFailure(result: ImportWeightsResult | null): Extract<ImportWeightsResult, { ok: false }> {
   if (result === null || result.ok) throw new Error(`expected a failed import, got ${JSON.stringify(result)}`);
   return result;
@@ -68,7 +73,8 @@ describe('exportProject in web mode', () => {
 
     expect(result).toMatchObject({ kind: 'download', format: 'config', fileName: 'MNIST-MLP-784-128-64-10.json', mimeType: 'application/json' });
     const parsed = parseProject(new TextDecoder().decode(decodeDownload(result)), 'download');
-    expect(parsed.ok && parsed.project).toEqual(project);
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok) expect(parsed.project).toEqual(project);
   });
 
   it('warns when there are no trained weights', async () => {
@@ -227,7 +233,7 @@ describe('importWeights', () => {
 
     const result = await service.importWeights({ project, base64: base64Of(encodeWeights(project, weights)), fileName: 'for-resume.safetensors' });
 
-    expect(result?.ok && result.warnings).toEqual([]);
+    expect(expectSuccess(result).warnings).toEqual([]);
     const stored = decodeSafetensors(Uint8Array.from(readFileSync(checkpointPath)));
     expect(stored.tensors.get('fc1.weight')!.data).toEqual(weights.get('fc1.weight')!.data);
   });
@@ -239,8 +245,7 @@ describe('importWeights', () => {
 
     const result = await service.importWeights({ project, base64: base64Of(encodeWeights(project, weights)), fileName: 'blocked.safetensors' });
 
-    expect(result?.ok).toBe(true);
-    expect(result?.ok && result.warnings[0]).toMatch(/^The weights were imported, but a resumed run will not start from them: /);
+    expect(expectSuccess(result).warnings[0]).toMatch(/^The weights were imported, but a resumed run will not start from them: /);
     expect(service.importedWeightsFor(project)).not.toBeNull();
   });
 
@@ -273,8 +278,7 @@ describe('importWeights', () => {
 
     const result = await webService().importWeights({ project, base64: base64Of(encodeWeights(other, weights)), fileName: 'old.safetensors' });
 
-    expect(result?.ok).toBe(true);
-    expect(result?.ok && result.warnings).toEqual([
+    expect(expectSuccess(result).warnings).toEqual([
       'old.safetensors was saved for a different graph (project "old MNIST"), though its tensor names and shapes fit this one. Check that it is the file you meant.',
     ]);
   });

@@ -80,7 +80,8 @@ describe('export over the web-mode socket', () => {
 
     expect(result).toMatchObject({ kind: 'download', fileName: 'MNIST-MLP-784-128-64-10.json', mimeType: 'application/json' });
     const parsed = parseProject(new TextDecoder().decode(bytesOf(result)), 'download');
-    expect(parsed.ok && parsed.project).toEqual(project);
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok) expect(parsed.project).toEqual(project);
   });
 
   it('imports uploaded weights and exports them as safetensors', async () => {
@@ -115,7 +116,7 @@ describe('export over the web-mode socket', () => {
     const result = await call<ImportWeightsResult>('importWeights', { project, base64, fileName: 'broken.safetensors' });
 
     expect(result).toMatchObject({ ok: false, location: 'broken.safetensors', issues: [] });
-    expect(result.ok === false && result.message).toContain('Cannot read weights file broken.safetensors: Invalid safetensors file: it is 5 bytes long');
+    expect((result as Extract<ImportWeightsResult, { ok: false }>).message).toContain('Cannot read weights file broken.safetensors: Invalid safetensors file: it is 5 bytes long');
   });
 
   it('rejects an import without bytes', async () => {
