@@ -61,7 +61,8 @@ export function buildModelCode(analysis: GraphAnalysis, className: string, shape
     for (const name of layer.classes ?? []) classes.add(name);
     const binding = bindings.get(nodeId)!;
     const unused = roles.forwardNodes.has(nodeId) ? '' : ', which forward() does not use';
-    initLines.push(`# node ${pythonString(nodeId)}${unused}`, binding.assign(layer.constructor), ...layer.init(binding.access));
+    const assignment = binding.assign(layer.constructor).split('\n');
+    initLines.push(`# node ${pythonString(nodeId)}${unused}`, ...assignment, ...layer.init(binding.access));
   }
 
   const predictionNode = roles.predictionEdge.source;
@@ -258,7 +259,7 @@ function lossMethod(kind: 'mse' | 'cross-entropy' | 'sequence-cross-entropy', us
   if (kind === 'mse') {
     return [
       'def loss(self, prediction: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:',
-      '    """Mean squared error between the prediction of forward() and one-hot class targets [B], as Tensorloom computes it."""',
+      '    """Mean squared error between forward() and one-hot class targets [B], as in Tensorloom."""',
       `    one_hot = F.one_hot(targets.long(), num_classes=${pythonInt(shapes.classCount)}).to(prediction.dtype)  # [B, C]`,
       '    return F.mse_loss(prediction, one_hot)',
     ];
@@ -266,13 +267,14 @@ function lossMethod(kind: 'mse' | 'cross-entropy' | 'sequence-cross-entropy', us
   if (kind === 'sequence-cross-entropy') {
     return [
       'def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:',
-      `    """Mean next-token cross-entropy in nats of the logits [B, T, V] from ${source} against targets [B, T]."""`,
-      '    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1).long())  # [B*T, V] against [B*T]',
+      `    """Mean next-token cross-entropy in nats of logits [B, T, V] from ${source}."""`,
+      '    flat_logits = logits.reshape(-1, logits.shape[-1])  # [B, T, V] -> [B*T, V]',
+      '    return F.cross_entropy(flat_logits, targets.reshape(-1).long())  # targets [B, T] -> [B*T]',
     ];
   }
   return [
     'def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:',
-    `    """Mean cross-entropy of the logits from ${source} against class targets [B], as Tensorloom computes it."""`,
+    `    """Mean cross-entropy of the logits from ${source} against class targets [B]."""`,
     '    return F.cross_entropy(logits, targets.long())',
   ];
 }

@@ -181,7 +181,7 @@ function parallelFunctions(plan: ParallelPlan, entries: readonly string[], used:
     '',
     '',
     'def make_device_mesh(device_type: str = "cuda") -> object:',
-    `    """Build the ${pythonCommentText(degrees)} device mesh of the plan, with dimensions "dp" and "tp"; call it under torchrun."""`,
+    `    """Build the ${pythonCommentText(degrees)} device mesh of the plan, with dimensions "dp" and "tp"."""`,
     '    from torch.distributed.device_mesh import init_device_mesh',
     '',
     `    return init_device_mesh(device_type, (${pythonInt(plan.dataParallel)}, ${pythonInt(plan.tensorParallel)}), mesh_dim_names=("dp", "tp"))`,

@@ -26,7 +26,10 @@ const CLASSES: Record<PythonClassName, PythonClass> = {
     needs: [],
     source: String.raw`
 class AttentionHead(nn.Module):
-    """One head of scaled dot-product self-attention, with w_q, w_k and w_v [head_size, width] and no bias."""
+    """One head of scaled dot-product self-attention.
+
+    Its parameters w_q, w_k and w_v are [head_size, width], as nn.Linear weights without bias.
+    """
 
     def __init__(self, width: int, head_size: int, causal: bool) -> None:
         super().__init__()
@@ -41,7 +44,8 @@ class AttentionHead(nn.Module):
         q = F.linear(x, self.w_q)  # [B, T, H]
         k = F.linear(x, self.w_k)  # [B, T, H]
         v = F.linear(x, self.w_v)  # [B, T, H]
-        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # [B, T, H] @ [B, H, T] -> [B, T, T]
+        # [B, T, H] @ [B, H, T] -> [B, T, T]
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
         if self.causal:
             length = x.shape[-2]
             later = torch.ones(length, length, dtype=torch.bool, device=x.device).triu(1)  # [T, T]
@@ -54,18 +58,20 @@ class AttentionHead(nn.Module):
     needs: ['AttentionHead'],
     source: String.raw`
 class MultiHeadAttention(nn.Module):
-    """Attention heads side by side, joined along the features and mixed by w_o [width, width]."""
+    """Attention heads side by side, joined along the features and mixed by w_o."""
 
     def __init__(self, width: int, head_count: int, causal: bool) -> None:
         super().__init__()
         head_size = width // head_count
-        self.heads = nn.ModuleList([AttentionHead(width, head_size, causal) for _ in range(head_count)])
+        heads = [AttentionHead(width, head_size, causal) for _ in range(head_count)]
+        self.heads = nn.ModuleList(heads)
         self.w_o = nn.Linear(head_count * head_size, width)
         nn.init.xavier_uniform_(self.w_o.weight)
         nn.init.zeros_(self.w_o.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        joined = torch.cat([head(x) for head in self.heads], dim=-1)  # N x [B, T, H] -> [B, T, N*H]
+        # N x [B, T, H] -> [B, T, N*H]
+        joined = torch.cat([head(x) for head in self.heads], dim=-1)
         return self.w_o(joined)
 `,
   },
@@ -86,7 +92,8 @@ class FeedForward(nn.Module):
             nn.init.zeros_(layer.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc2(F.gelu(self.fc1(x), approximate=self.approximate))  # [B, T, C] -> [B, T, hidden] -> [B, T, C]
+        hidden = F.gelu(self.fc1(x), approximate=self.approximate)  # [B, T, C] -> [B, T, hidden]
+        return self.fc2(hidden)  # [B, T, hidden] -> [B, T, C]
 `,
   },
 
@@ -94,7 +101,7 @@ class FeedForward(nn.Module):
     needs: [],
     source: String.raw`
 class RMSNorm(nn.Module):
-    """Root-mean-square normalisation over the last axis, x / sqrt(mean(x^2) + eps) * weight, with no bias."""
+    """Root-mean-square normalisation over the last axis: x / sqrt(mean(x^2) + eps) * weight."""
 
     def __init__(self, width: int, eps: float) -> None:
         super().__init__()
@@ -110,7 +117,10 @@ class RMSNorm(nn.Module):
     needs: ['MultiHeadAttention', 'FeedForward', 'RMSNorm'],
     source: String.raw`
 class TransformerBlock(nn.Module):
-    """A pre-norm transformer block: x + attn(ln1(x)), then x + ff(ln2(x)), with dropout on each branch."""
+    """A pre-norm transformer block: x + attn(ln1(x)), then x + ff(ln2(x)).
+
+    Dropout acts on the output of attn and of ff before each residual add.
+    """
 
     def __init__(
         self,
@@ -140,7 +150,7 @@ class TransformerBlock(nn.Module):
     needs: [],
     source: String.raw`
 class LearnedPositions(nn.Module):
-    """Adds one learned vector per position, weight [max_length, width], to token vectors [B, T, C]."""
+    """Add one learned vector per position, weight [max_length, width], to vectors [B, T, C]."""
 
     def __init__(self, max_length: int, width: int) -> None:
         super().__init__()
@@ -156,7 +166,7 @@ class LearnedPositions(nn.Module):
     needs: [],
     source: String.raw`
 class SinusoidalPositions(nn.Module):
-    """Adds fixed sines and cosines to token vectors [B, T, C]; the table is a buffer, not a parameter."""
+    """Add fixed sines and cosines to vectors [B, T, C], from a buffer that state_dict() leaves out."""
 
     def __init__(self, max_length: int, width: int) -> None:
         super().__init__()
@@ -177,7 +187,10 @@ class SinusoidalPositions(nn.Module):
     needs: [],
     source: String.raw`
 class Unembedding(nn.Module):
-    """Maps vectors [B, T, C] to logits [B, T, V] with weight [V, C]; a tied layer borrows an embedding's table."""
+    """Map vectors [B, T, C] to logits [B, T, V] with weight [V, C].
+
+    A tied layer has no weight of its own and takes the embedding table in forward().
+    """
 
     def __init__(self, width: int, vocabulary_size: int, bias: bool, tied: bool) -> None:
         super().__init__()

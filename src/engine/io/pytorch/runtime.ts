@@ -54,7 +54,10 @@ def read_safetensors(path: str) -> Dict[str, torch.Tensor]:
         raise ValueError(f"{path}: not a safetensors file, it is only {len(data)} bytes long.")
     (header_bytes,) = struct.unpack("<Q", data[:8])
     if header_bytes > min(_MAX_HEADER_BYTES, len(data) - 8):
-        raise ValueError(f"{path}: the header length {header_bytes} does not fit in the file, so it is truncated or not safetensors.")
+        raise ValueError(
+            f"{path}: the header length {header_bytes} does not fit in the file, "
+            "so the file is truncated or not safetensors."
+        )
     try:
         header = json.loads(data[8:8 + header_bytes].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -77,13 +80,14 @@ def _decode_tensor(path: str, name: str, entry: object, body: memoryview) -> tor
     dtype_name = entry.get("dtype")
     if dtype_name not in _SAFETENSORS_DTYPES:
         supported = ", ".join(_SAFETENSORS_DTYPES)
-        raise ValueError(f"{path}: tensor {name!r} has dtype {dtype_name!r}; this reader supports {supported}.")
+        raise ValueError(f"{path}: tensor {name!r} has dtype {dtype_name!r}, not one of {supported}.")
     dtype, item_bytes = _SAFETENSORS_DTYPES[dtype_name]
     shape = entry.get("shape")
     offsets = entry.get("data_offsets")
     if not isinstance(shape, list) or not all(isinstance(dim, int) and dim >= 0 for dim in shape):
         raise ValueError(f"{path}: tensor {name!r} has the invalid shape {shape!r}.")
-    if not isinstance(offsets, list) or len(offsets) != 2 or not all(isinstance(offset, int) for offset in offsets):
+    offsets_valid = isinstance(offsets, list) and len(offsets) == 2
+    if not offsets_valid or not all(isinstance(offset, int) for offset in offsets):
         raise ValueError(f"{path}: tensor {name!r} has the invalid data_offsets {offsets!r}.")
     begin, end = offsets
     count = math.prod(shape)
@@ -117,7 +121,8 @@ def write_safetensors(tensors: Dict[str, torch.Tensor], path: str) -> None:
         values = tensors[name].detach().to("cpu", torch.float32).contiguous()
         flat = values.reshape(-1).tolist()
         chunk = struct.pack(f"<{len(flat)}f", *flat)
-        header[name] = {"dtype": "F32", "shape": list(values.shape), "data_offsets": [offset, offset + len(chunk)]}
+        offsets = [offset, offset + len(chunk)]
+        header[name] = {"dtype": "F32", "shape": list(values.shape), "data_offsets": offsets}
         chunks.append(chunk)
         offset += len(chunk)
     header_text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
@@ -153,15 +158,17 @@ def load_safetensors(model: nn.Module, path: str) -> None:
     torch_to_tensorloom = {key: name for name, key in RENAMED_PARAMETERS.items()}
 
     problems: List[str] = []
-    for key in expected:
+    for key, wanted in expected.items():
         if key not in renamed:
-            problems.append(f"missing tensor {torch_to_tensorloom.get(key, key)!r} {list(expected[key].shape)}")
+            name = torch_to_tensorloom.get(key, key)
+            problems.append(f"missing tensor {name!r} {list(wanted.shape)}")
     for key, tensor in renamed.items():
         name = torch_to_tensorloom.get(key, key)
         if key not in expected:
             problems.append(f"unexpected tensor {name!r} {list(tensor.shape)}")
         elif tensor.shape != expected[key].shape:
-            problems.append(f"tensor {name!r} is {list(tensor.shape)} but the model needs {list(expected[key].shape)}")
+            shapes = f"is {list(tensor.shape)} but the model needs {list(expected[key].shape)}"
+            problems.append(f"tensor {name!r} {shapes}")
     if problems:
         listed = "\n  ".join(problems)
         raise ValueError(

@@ -123,7 +123,9 @@ export const SEQUENCE_EMITTERS: ReadonlyArray<readonly [string, NodeEmitter]> = 
           `dropout=${pythonFloat(params.dropout as number)}`,
           `causal=${pythonBool(params.causal === true)}`,
         ];
-        return { constructor: `TransformerBlock(${constructorArguments.join(', ')})`, parameters, init: () => [], classes: ['TransformerBlock'] };
+        // One argument per line, because seven of them make too long a line.
+        const constructor = ['TransformerBlock(', ...constructorArguments.map((argument) => `    ${argument},`), ')'].join('\n');
+        return { constructor, parameters, init: () => [], classes: ['TransformerBlock'] };
       },
       forward: ({ module, inputs }) => ({ output: `${module}(${inputs.input})` }),
     },
