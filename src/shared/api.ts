@@ -163,9 +163,138 @@ export type RunEvent =
   | { kind: 'checkpoint'; runId: string; path: string; epoch: number; step: number }
   | { kind: 'state'; runId: string; state: RunState }
   | { kind: 'done'; runId: string; reason: 'completed' | 'stopped'; epochs: number; testAccuracy: number | null }
-  | { kind: 'error'; runId: string | null; message: string; nodeId?: string; issues?: ProjectIssue[] };
+  | { kind: 'error'; runId: string | null; message: string; nodeId?: string; issues?: ProjectIssue[] }
+  /** The plan a parallel run uses, once its device processes are connected. */
+  | { kind: 'parallel-started'; runId: string; plan: ParallelPlanSummary; devicePids: number[] }
+  /** One device's step report of a parallel run (throttled; see `ParallelStepReport`). */
+  | { kind: 'parallel-step'; runId: string; report: ParallelStepReport };
 
 export type Unsubscribe = () => void;
+
+/** Collective kinds a device calls under a parallel plan. */
+export type ParallelCollectiveKind = 'all-reduce' | 'all-gather' | 'reduce-scatter' | 'broadcast';
+
+/** Calls and payload bytes of one collective kind in one step on one device. */
+export interface CollectiveCount {
+  calls: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+/** One span of a device's step: measured compute, or a collective (measured, or estimated for a link). */
+export interface ParallelTimelineSpan {
+  kind: 'compute' | 'communication';
+  /** The step phase (`forward`, `backward`, `gradient-sync`, `optimizer`) of a compute span, the collective kind and group of a communication span. */
+  label: string;
+  /** Milliseconds from the start of the step. */
+  startMs: number;
+  endMs: number;
+}
+
+/** Bytes one device holds for training under a parallel plan. */
+export interface DeviceMemoryReport {
+  parameterBytes: number;
+  gradientBytes: number;
+  optimizerStateBytes: number;
+  /** Bytes of the intermediate tensors the last step's backward pass kept. */
+  activationBytes: number;
+}
+
+/** A link between devices for the cost estimate: one of the presets or the user's numbers. */
+export interface LinkSettings {
+  /** `nvlink`, `pcie4x16` and `ethernet100g` are presets, `custom` takes the numbers below. */
+  preset: 'nvlink' | 'pcie4x16' | 'ethernet100g' | 'custom';
+  /** Overrides the preset's bandwidth, in bytes per second; required for `custom`. */
+  bandwidthBytesPerSecond?: number;
+  /** Overrides the preset's latency, in milliseconds; required for `custom`. */
+  latencyMs?: number;
+}
+
+/** The estimated time of one step on a link: measured compute plus modelled communication. */
+export interface StepCostEstimate {
+  linkName: string;
+  bandwidthBytesPerSecond: number;
+  latencyMs: number;
+  computeMs: number;
+  communicationMs: number;
+  stepMs: number;
+  timeline: ParallelTimelineSpan[];
+}
+
+/**
+ * One device's report of one training step under a parallel plan. Devices report
+ * throttled (at most one report per device per step-report interval), and always the
+ * first step, so the counts of a plan are visible at once.
+ */
+export interface ParallelStepReport {
+  step: number;
+  /** World rank of the device, `dataIndex * tensorParallel + tensorIndex`. */
+  deviceIndex: number;
+  dataIndex: number;
+  tensorIndex: number;
+  /** Collective calls and bytes of the step by kind. */
+  collectives: Record<ParallelCollectiveKind, CollectiveCount>;
+  /** The same per step phase (`forward`, `backward`, `gradient-sync`, `optimizer`), then by kind. */
+  collectivesByPhase: Record<string, Record<ParallelCollectiveKind, CollectiveCount>>;
+  memory: DeviceMemoryReport;
+  /** Measured spans of the step on this machine, where every device is a process on the same CPU. */
+  timeline: ParallelTimelineSpan[];
+  computeMs: number;
+  communicationMs: number;
+  /** Estimate for the link of the run's `link` setting (NVLink unless set). */
+  estimate: StepCostEstimate;
+}
+
+/** The parallel plan of a project, as the devices run it. */
+export interface ParallelPlanSummary {
+  dataParallel: number;
+  tensorParallel: number;
+  sequenceParallel: boolean;
+  /** Layer names in the tensor-parallel group (node ids for an MLP, `blocks.0.attn`-style names for a transformer). */
+  tensorGroup: string[];
+  /** Resolved sharding of every layer in the tensor group. */
+  sharding: Record<string, 'column' | 'row' | 'heads' | 'replicated'>;
+}
+
+/** The largest difference of one parameter between one device and the plan. */
+export interface ParameterCheck {
+  name: string;
+  maxAbsolute: number;
+  /** maxAbsolute divided by the largest magnitude of the one-device tensor (at least 1e-6). */
+  relative: number;
+}
+
+/**
+ * The result of `checkParallel`: the same seed and batches run k steps on one device
+ * process and on the plan's device processes, then the losses and the gathered
+ * parameters are compared by name.
+ */
+export interface ParallelCheckResult {
+  kind: 'parallel-check';
+  plan: ParallelPlanSummary;
+  steps: number;
+  oneDeviceLosses: number[];
+  planLosses: number[];
+  maxLossAbsolute: number;
+  maxLossRelative: number;
+  parameters: ParameterCheck[];
+  maxParameterAbsolute: number;
+  maxParameterRelative: number;
+  /** Each device's report of every step, by step and then device index. */
+  stepReports: ParallelStepReport[][];
+  /** Process ids of the plan's devices, by device index. */
+  devicePids: number[];
+  durationMs: number;
+}
+
+/** Options of `checkParallel`. */
+export interface ParallelCheckOptions {
+  /** Steps to run, 1 to 1000. */
+  steps: number;
+  /** Device count; defaults to the DeviceMesh node's data × tensor size. */
+  deviceCount?: number;
+  link?: LinkSettings;
+}
 
 /** File formats a project exports to: the project JSON, its weights, an ONNX model or PyTorch code. */
 export type ExportFormat = 'config' | 'safetensors' | 'onnx' | 'pytorch';
@@ -285,6 +414,14 @@ export interface TensorloomApi {
    * the user cancels.
    */
   openProjectWithWeights(): Promise<OpenedProjectWithWeights | null>;
+  /**
+   * Runs `options.steps` training steps of `project` from its seed on one device process
+   * and under its parallel plan on real device processes, and returns the largest
+   * differences of the loss and of every parameter, with each device's collective counts
+   * per step. Without a DeviceMesh node, `options.deviceCount` devices run data parallel.
+   * Rejects with the plan's issues when the plan cannot run, and when a run is active.
+   */
+  checkParallel(project: ProjectFile, options: ParallelCheckOptions): Promise<ParallelCheckResult>;
 }
 
 /** Methods callable over IPC or the WebSocket bridge, with their argument tuples. */
@@ -307,6 +444,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'openProjectWithWeights',
   'generateText',
   'getCheckpointPath',
+  'checkParallel',
 ];
 
 /** IPC channel for a method call (`invoke`), and the one channel for run events. */

@@ -5,7 +5,16 @@
  * arrays arrive intact.
  */
 
-import type { ActivationProbe, ActivationSnapshot, AttentionSnapshot, GenerationRequest, TokenProbability } from './api';
+import type {
+  ActivationProbe,
+  ActivationSnapshot,
+  AttentionSnapshot,
+  GenerationRequest,
+  LinkSettings,
+  ParallelCheckResult,
+  ParallelStepReport,
+  TokenProbability,
+} from './api';
 import type { ProjectFile } from './project';
 
 /** Run settings that main chooses for one device process: its index, report rates and probe. */
@@ -24,6 +33,34 @@ export interface DeviceSettings {
   resumeFrom?: string | null;
   /** Folder that a relative `dataset.path` is resolved against. Default: the device's working directory. */
   projectFolder?: string | null;
+  /** Set when this device is one of several running a parallel plan. */
+  parallel?: ParallelDeviceSettings;
+}
+
+/** How the devices of a parallel run reach each other without going through main. */
+export type MeshLinkSettings =
+  /** Node child processes: device i listens on `<directory>/device-<i>.sock` and connects to every lower rank. */
+  | { kind: 'unix-sockets'; directory: string }
+  /** Electron utility processes: main sends a `mesh-ports` message with one MessagePort per peer. */
+  | { kind: 'message-ports' };
+
+/** A device's place in a parallel run. */
+export interface ParallelDeviceSettings {
+  worldSize: number;
+  dataParallel: number;
+  tensorParallel: number;
+  sequenceParallel: boolean;
+  /** Layer names in the tensor-parallel group. */
+  tensorGroup: string[];
+  /** User overrides of the sharding, by layer name. */
+  sharding: Record<string, 'column' | 'row' | 'heads' | 'replicated'>;
+  mesh: MeshLinkSettings;
+  /** Maximum wait for a peer's tensor, in milliseconds, before the device fails naming the peer. */
+  receiveTimeoutMs: number;
+  /** Link of the step cost estimate. */
+  link: LinkSettings;
+  /** With a step count, the devices run a check against one device instead of training. */
+  checkSteps?: number;
 }
 
 export type MainToDeviceMessage =
@@ -40,7 +77,9 @@ export type MainToDeviceMessage =
   /** Generates text with the current model, between training steps or after the run ended. */
   | { type: 'generate'; requestId: string; request: GenerationRequest }
   /** Ends a device that stayed up after its run to answer probes and generation. */
-  | { type: 'shutdown' };
+  | { type: 'shutdown' }
+  /** Electron only: the ports to the other devices of a parallel run, transferred with the message, in the order of `peers`. */
+  | { type: 'mesh-ports'; peers: number[] };
 
 export type DeviceRunState = 'running' | 'paused';
 
@@ -83,4 +122,8 @@ export type DeviceToMainMessage =
   | { type: 'done'; reason: 'completed' | 'stopped'; epochs: number; testAccuracy: number | null }
   /** A failure that ends the run; `nodeId` names the graph node when the error came from one. */
   | { type: 'error'; message: string; nodeId?: string }
-  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }
+  /** A parallel device's step report (throttled). */
+  | { type: 'parallel-step'; report: ParallelStepReport }
+  /** Device 0 of a check: the comparison with one device, without the step reports, which main collects. */
+  | { type: 'parallel-check'; result: Omit<ParallelCheckResult, 'stepReports' | 'devicePids' | 'durationMs'> };

@@ -138,4 +138,10 @@ export interface NodeTypeSpec {
    * start from the logits, which is numerically stable.
    */
   logitsInput?: string;
+  /**
+   * True for node types that describe how the graph runs on devices (the device mesh,
+   * tensor-parallel groups) rather than compute. They have no ports, and shape
+   * inference, compilation and the exporters skip them.
+   */
+  planOnly?: boolean;
 }

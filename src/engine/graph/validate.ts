@@ -7,6 +7,7 @@ import type { GraphEdge, GraphNode, ParamValue, ProjectGraph, ProjectIssue } fro
 import { defaultRegistry } from './nodes/index';
 import { resolveParams, type NodeRegistry } from './registry';
 import { findCycles } from './cycles';
+import { checkParallelPlan, type PlanValidationOptions } from './parallelIssues';
 import type { DatasetShapes, NodeTypeSpec, SymbolicShape } from './types';
 
 export interface GraphValidation {
@@ -27,12 +28,20 @@ export interface GraphAnalysis extends GraphValidation {
   incoming: Map<string, Map<string, GraphEdge>>;
 }
 
+/**
+ * Validates the graph and its parallel plan (the DeviceMesh node, tensor-parallel
+ * groups and sharding overrides). Pass `plan.batchSize` to also check that the batch
+ * divides over the data-parallel replicas.
+ */
 export function validateGraph(
   graph: ProjectGraph,
   dataset: DatasetShapes,
   registry: NodeRegistry = defaultRegistry,
+  plan: PlanValidationOptions = {},
 ): GraphValidation {
-  const { issues, nodeShapes, edgeShapes } = analyzeGraph(graph, dataset, registry);
+  const analysis = analyzeGraph(graph, dataset, registry);
+  const { issues, nodeShapes, edgeShapes } = analysis;
+  issues.push(...checkParallelPlan(graph, analysis, plan));
   return { issues, nodeShapes, edgeShapes };
 }
 
@@ -90,8 +99,10 @@ export function analyzeGraph(
   checkNodeCounts(inputNodes, lossNodes, nodePaths, issues);
   checkRequiredPorts(graph.edges, specs, nodePaths, issues);
 
-  const order = topologicalOrder(graph.nodes, nodes, specs, outgoing, incoming);
-  if (order.length < specs.size) reportCycles(order, specs, outgoing, nodePaths, issues);
+  // Plan nodes compute nothing, so shape inference and compilation never see them.
+  const order = topologicalOrder(graph.nodes, nodes, specs, outgoing, incoming).filter((node) => specs.get(node.id)?.planOnly !== true);
+  const computingCount = [...specs.values()].filter((spec) => spec.planOnly !== true).length;
+  if (order.length < computingCount) reportCycles(order, specs, outgoing, nodePaths, issues);
 
   const { nodeShapes, edgeShapes } = inferShapes(order, { specs, params, invalidParams, incoming, outgoing, nodePaths, dataset }, issues);
   return { issues, nodeShapes, edgeShapes, order, specs, params, incoming };

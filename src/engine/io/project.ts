@@ -6,11 +6,13 @@
 import type { ParseProjectResult } from '../../shared/api';
 import {
   DEFAULT_TRAINING,
+  NODE_SHARDINGS,
   PROJECT_FORMAT,
   PROJECT_VERSION,
   type DatasetRef,
   type GraphEdge,
   type GraphNode,
+  type NodeSharding,
   type ParamValue,
   type ProjectFile,
   type ProjectGraph,
@@ -58,7 +60,7 @@ export function parseProject(text: string, location: string): ParseProjectResult
   const project = readProject(migrateProject(raw), reader);
   if (project === undefined || reader.issues.length > 0) return { ok: false, issues: reader.issues };
 
-  const graphIssues = validateGraph(project.graph, datasetShapes(project.dataset.id)).issues;
+  const graphIssues = validateGraph(project.graph, datasetShapes(project.dataset.id), undefined, { batchSize: project.training.batchSize }).issues;
   return { ok: true, project, warnings: [...reader.warnings, ...graphIssues] };
 }
 
@@ -221,7 +223,7 @@ function readGraph(value: unknown, reader: FieldReader): ProjectGraph | undefine
 function readNode(value: unknown, path: string, reader: FieldReader): GraphNode | undefined {
   const object = reader.object(value, path);
   if (object === undefined) return undefined;
-  reader.warnUnknownFields(object, path, ['id', 'type', 'position', 'params']);
+  reader.warnUnknownFields(object, path, ['id', 'type', 'position', 'params', 'parentId', 'sharding']);
 
   const id = reader.text(object.id, `${path}.id`);
   const type = reader.text(object.type, `${path}.type`);
@@ -243,8 +245,21 @@ function readNode(value: unknown, path: string, reader: FieldReader): GraphNode 
     }
   }
 
-  if (id === undefined || type === undefined || x === undefined || y === undefined || !paramsValid) return undefined;
-  return { id, type, position: { x, y }, params };
+  const parentId = object.parentId === undefined ? undefined : reader.text(object.parentId, `${path}.parentId`);
+  let sharding: NodeSharding | undefined;
+  let shardingValid = true;
+  if (object.sharding !== undefined) {
+    if (typeof object.sharding === 'string' && (NODE_SHARDINGS as readonly string[]).includes(object.sharding)) {
+      sharding = object.sharding as NodeSharding;
+    } else {
+      reader.report(`${path}.sharding`, `must be one of ${NODE_SHARDINGS.join(', ')}, got ${describeJsonValue(object.sharding)}. Remove it to use the inferred sharding.`);
+      shardingValid = false;
+    }
+  }
+
+  if (id === undefined || type === undefined || x === undefined || y === undefined || !paramsValid || !shardingValid) return undefined;
+  if (object.parentId !== undefined && parentId === undefined) return undefined;
+  return { id, type, position: { x, y }, params, ...(parentId === undefined ? {} : { parentId }), ...(sharding === undefined ? {} : { sharding }) };
 }
 
 function readEdge(value: unknown, path: string, reader: FieldReader): GraphEdge | undefined {
@@ -297,6 +312,8 @@ export function serializeProject(project: ProjectFile): string {
         type: node.type,
         position: { x: node.position.x, y: node.position.y },
         params: Object.fromEntries(Object.keys(node.params).sort().map((name) => [name, node.params[name]])),
+        ...(node.parentId === undefined ? {} : { parentId: node.parentId }),
+        ...(node.sharding === undefined ? {} : { sharding: node.sharding }),
       })),
       edges: project.graph.edges.map((edge) => ({
         id: edge.id,

@@ -4,6 +4,7 @@ import { NodeRegistry } from '../registry';
 import { attentionHeadNode } from './attentionHead';
 import { concatNode } from './concat';
 import { denseNode } from './dense';
+import { deviceMeshNode } from './deviceMesh';
 import { dropoutNode } from './dropout';
 import { embeddingNode } from './embedding';
 import { feedForwardNode } from './feedForward';
@@ -19,6 +20,7 @@ import { sigmoidNode } from './sigmoid';
 import { softmaxNode } from './softmax';
 import { softmaxTemperatureNode } from './softmaxTemperature';
 import { tanhNode } from './tanh';
+import { tensorParallelGroupNode } from './tensorParallelGroup';
 import { tokenInputNode } from './tokenInput';
 import { transformerBlockNode } from './transformerBlock';
 import { unembeddingNode } from './unembedding';
@@ -48,6 +50,8 @@ export function createDefaultRegistry(): NodeRegistry {
     softmaxNode,
     softmaxTemperatureNode,
     lossNode,
+    deviceMeshNode,
+    tensorParallelGroupNode,
   ];
   for (const spec of specs) registry.register(spec);
   return registry;
