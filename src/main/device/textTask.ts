@@ -105,6 +105,7 @@ export class TextTask {
     if (model.attentionNodeIds.length === 0) return null;
     const ids = this.probeTokens(probe.text);
     noGrad(() => model.forward(idsTensor(ids), new Int32Array(ids.length), 'eval'));
+    // NOTE: the byte tokenizer decodes each byte of a multi-byte character on its own, as U+FFFD.
     const tokens = Array.from(ids, (id) => this.tokenizer.decode([id]));
     const layers = model.lastAttention().map((capture) => ({
       nodeId: capture.nodeId,

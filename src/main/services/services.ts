@@ -136,7 +136,7 @@ export function createServices(options: ServicesOptions): AppServices {
 
     async stepRun(project: ProjectFile): Promise<RunStatus> {
       requireObject(project, 'project', 'stepRun');
-      return trainer.step(project);
+      return trainer.step(project, { checkpointPath: pathOfCheckpoint(project), projectFolder: options.projectFolder ?? null });
     },
 
     async stopRun(): Promise<RunStatus> {

@@ -220,9 +220,9 @@ export class Trainer {
   }
 
   /** Runs one optimizer step of a paused run; from idle, starts `project` paused and then steps. */
-  step(project: ProjectFile): RunStatus {
+  step(project: ProjectFile, files: RunFiles = {}): RunStatus {
     if (this.state === 'idle') {
-      this.start(project, true);
+      this.start(project, true, files);
       this.run!.pendingSteps += 1;
       return this.status();
     }
