@@ -1,7 +1,7 @@
 /**
- * Export and Import weights in web mode: each format downloads through the
- * browser and the file is read back here; weights that do not fit the graph are
- * listed tensor by tensor.
+ * Export and Import weights in web mode. Each format downloads through the
+ * browser and the test reads the file back. Weights that do not fit the graph
+ * are listed tensor by tensor.
  */
 
 import { readFile } from 'node:fs/promises';
@@ -32,10 +32,19 @@ async function exportAs(page: Page, format: string, weights?: string): Promise<{
   return { fileName: download.suggestedFilename(), bytes };
 }
 
+/** Uncaught exceptions in the page during one test. */
+let pageErrors: string[] = [];
+
 test.beforeEach(async ({ page }) => {
+  pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
   await openApp(page);
   await page.getByTestId('project-open-example').click();
   await expect(node(page, 'fc1')).toBeVisible();
+});
+
+test.afterEach(() => {
+  expect(pageErrors).toEqual([]);
 });
 
 test('config export downloads the project JSON', async ({ page }) => {

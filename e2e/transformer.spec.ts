@@ -19,9 +19,12 @@ const CONTEXT_LENGTH = 16;
 
 let page: Page;
 let textFolder: string;
+/** Uncaught exceptions in the page; a view that throws while rendering leaves stale content behind. */
+const pageErrors: string[] = [];
 
 test.beforeAll(async ({ browser }) => {
   page = await browser.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
   await openApp(page);
   textFolder = await mkdtemp(join(tmpdir(), 'tensorloom-e2e-text-'));
 });
@@ -30,6 +33,10 @@ test.afterAll(async () => {
   await stopLeftoverRun(page);
   await page.close();
   await rm(textFolder, { recursive: true, force: true });
+});
+
+test.afterEach(() => {
+  expect(pageErrors).toEqual([]);
 });
 
 async function fitView(): Promise<void> {
@@ -80,9 +87,17 @@ test('short run reports loss against entropy', async () => {
   await setRunField(page, 'run-batch-size', '8');
   await setRunField(page, 'run-learning-rate', '0.003');
 
-  await page.getByTestId('run-train').click();
+  // One step first, so the attention view shows weights during the run, then the rest of the run.
+  await page.getByTestId('view-tab-attention').click();
+  await page.getByTestId('run-step').click();
+  await expect(page.getByTestId('run-state')).toHaveText('paused', { timeout: 60_000 });
+  await expect(page.getByTestId('attention-step')).toContainText('step 1', { timeout: 20_000 });
+  await expect(page.getByTestId('attention-step')).not.toContainText('run ended');
+
+  await page.getByTestId('run-resume').click();
   await expect(page.getByTestId('run-state')).toHaveText('completed', { timeout: 80_000 });
   await expect(page.getByTestId('run-error')).toHaveCount(0);
+  await expect(page.getByTestId('attention-step')).toContainText('step 12 (run ended)');
 
   const chart = page.getByTestId('metrics-chart');
   await expect(chart).toHaveAttribute('data-epoch-points', '1');
@@ -116,7 +131,7 @@ test('attention view draws a causal heatmap', async () => {
 test('attention follows a chosen input text', async () => {
   await page.getByTestId('attention-text').fill('the cat sat');
   await page.getByTestId('attention-text-apply').click();
-  // The device stays up after the run and answers the new probe.
+  // The device stays up after the run, so it reports the attention for the new text.
   await expect(page.getByTestId('attention-heatmap')).toHaveAttribute('data-positions', '11', { timeout: 20_000 });
   await expect(page.getByTestId('attention-heatmap')).toHaveAttribute('data-masked-max', '0');
 });

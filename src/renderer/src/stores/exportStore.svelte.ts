@@ -80,7 +80,7 @@ export class ExportStore {
     this.dialogOpen = false;
   }
 
-  /** The weights source to send, or a message when the form cannot be sent as it is. */
+  /** Returns the weights source to send, or a message when the form is incomplete. */
   weightsSource(): { ok: true; source: WeightsSource } | { ok: false; message: string } {
     if (this.weightsKind !== 'file') return { ok: true, source: { kind: this.weightsKind } };
     const path = this.weightsPath.trim();

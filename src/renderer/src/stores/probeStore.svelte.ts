@@ -1,8 +1,8 @@
 /**
- * What the device process reports while a run is active: the selected node's
- * activations for one test sample and, for a language model, the attention
- * weights for one input text. The activation and attention views both set it,
- * and one probe with both parts goes to the services whenever either changes.
+ * The probe that picks what the device process reports while a run is active:
+ * the selected node's activations for one test sample and, for a language model,
+ * the attention weights for one input text. The activation and attention views
+ * both set it, and one probe with both parts goes to the services on each change.
  */
 
 import type { TensorloomApi } from '../../../shared/api';
@@ -18,7 +18,7 @@ export class ProbeStore {
   sampleIndex = $state(0);
   /** Text the attention view shows; null means the start of the validation text. */
   text = $state<string | null>(null);
-  /** Why the services rejected the last probe, or null. */
+  /** Reason the services rejected the last probe, or null. */
   error = $state<string | null>(null);
 
   readonly #app: AppStore;

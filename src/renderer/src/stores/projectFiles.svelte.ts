@@ -125,7 +125,7 @@ export class ProjectFiles {
     this.openFailure = null;
   }
 
-  /** Replaces the project with an opened one; returns false when the file has issues or the user keeps the current project. */
+  /** Replaces the project with an opened one. Returns false when the file has issues or the user keeps the current project. */
   async #applyOpened(location: string, result: ParseProjectResult): Promise<boolean> {
     if (!result.ok) {
       this.openFailure = { location, issues: result.issues };

@@ -25,8 +25,8 @@ export class MetricSeries {
   /** Test accuracy in percent. */
   testAccuracy: MetricPoint[] = [];
   /**
-   * Language models only: the entropy of the training text's token frequencies in nats
-   * per token, the loss of a model that ignores context; null for classification.
+   * Entropy of the training text's token frequencies in nats per token, which is the
+   * loss of a model that ignores context. Language models only, null for classification.
    */
   unigramEntropyNats: number | null = null;
   version = $state(0);

@@ -1,7 +1,7 @@
 /**
- * What the panels show, as opposed to what the project contains: which view the
- * panel beside the loss chart shows, which attention nodes list their heads on
- * the canvas, and which head the attention view draws.
+ * View state of the panels, kept out of the project file: the view beside the
+ * loss chart, the attention nodes that list their heads on the canvas, and the
+ * head the attention view draws.
  */
 
 import { SvelteSet } from 'svelte/reactivity';

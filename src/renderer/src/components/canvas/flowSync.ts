@@ -26,7 +26,7 @@ export interface LayerNodeData extends Record<string, unknown> {
 
 export type LayerFlowNode = Node<LayerNodeData, 'layer'>;
 
-/** Node types whose attention weights the attention view shows, with the parameter that holds their head count. */
+/** Node types whose attention weights the attention view shows, with the name of their head count parameter (null for one head). */
 const ATTENTION_TYPES: Record<string, string | null> = {
   MultiHeadAttention: 'heads',
   TransformerBlock: 'heads',
