@@ -82,6 +82,17 @@ test('untrained export warns about fresh weights', async ({ page }) => {
   await page.screenshot({ path: `${SCREENSHOT_FOLDER}/export-dialog.png` });
 });
 
+test('checkpoint export without a run fails in the dialog', async ({ page }) => {
+  await page.getByTestId('export-open').click();
+  await page.getByTestId('export-format').selectOption('safetensors');
+  await page.getByTestId('export-weights-checkpoint').check();
+  await page.getByTestId('export-run').click();
+
+  await expect(page.getByTestId('export-error')).toContainText('checkpoint');
+  await expect(page.getByTestId('export-outcome')).toHaveCount(0);
+  await expect(page.getByTestId('export-dialog')).toBeVisible();
+});
+
 test('ONNX export downloads a non-empty model', async ({ page }) => {
   const { fileName, bytes } = await exportAs(page, 'onnx', 'initial');
 
