@@ -71,7 +71,7 @@ export interface ExportService {
 }
 
 export const IMPORT_NEEDS_BYTES = 'Importing weights in web mode needs the file itself: choose it with Import weights in the page, which sends its bytes.';
-export const OPEN_WITH_WEIGHTS_UNAVAILABLE = 'Opening by dialog is only available in the desktop app; use Open to upload a file.';
+export const OPEN_WITH_WEIGHTS_UNAVAILABLE = 'Opening by dialog is only available in the desktop app. Use Open to upload a file.';
 
 export function createExportService(options: ExportServiceOptions): ExportService {
   const dialogHost = options.dialogHost;
@@ -86,7 +86,9 @@ export function createExportService(options: ExportServiceOptions): ExportServic
     try {
       expected = initialWeights(project, projectFolder);
     } catch (error) {
-      return { ok: false, location: weights.location, message: `Cannot check ${weights.location} against the graph: ${describeError(error)}`, issues: [] };
+      const message = `Cannot check ${weights.location} against the graph: ${describeError(error)}`;
+      log.warn(`weights not imported: ${message}`);
+      return { ok: false, location: weights.location, message, issues: [] };
     }
     const check = checkWeights(project, expected, weights);
     if (check.issues.length > 0) {
