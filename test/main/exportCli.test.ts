@@ -253,6 +253,20 @@ describe('tensorloom export', () => {
     expect(result.stderr).toContain('Tensor "fc9.weight" with shape [4] is not a parameter of this graph.');
   });
 
+  it('names the node of an invalid graph', async () => {
+    const broken = { ...project, graph: { ...project.graph, edges: project.graph.edges.filter((edge) => edge.id !== 'relu1-fc2') } };
+    const brokenPath = join(folder, 'broken.json');
+    writeFileSync(brokenPath, JSON.stringify(broken));
+    writeFileSync(join(folder, 'broken.safetensors'), encodeWeights(project, weights));
+
+    const result = await runCli(['export', brokenPath, '--format', 'onnx', '--out', join(folder, 'broken.onnx')]);
+
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('The graph is invalid, so it cannot be compiled.');
+    expect(result.stderr).toContain('"fc2"');
+    expect(existsSync(join(folder, 'broken.onnx'))).toBe(false);
+  });
+
   it('warns about weights saved for another graph', async () => {
     const renamed = { ...project, graph: { ...project.graph, nodes: project.graph.nodes.map((node) => (node.id === 'loss' ? { ...node, params: { kind: 'mse' } } : node)) } };
     const otherPath = join(folder, 'other-graph.safetensors');
