@@ -232,4 +232,34 @@ describe('language model compile', () => {
       'Embedding node "embed" cannot be built before the text is loaded',
     );
   });
+
+  it('trains on the logits entering a softmax with temperature', () => {
+    const plain = compile(gptGraph(), 6);
+    const withSoftmax = gptGraph();
+    withSoftmax.nodes.push(node('probabilities', 'SoftmaxTemperature', { temperature: 0.5 }));
+    withSoftmax.edges = withSoftmax.edges.filter((entry) => entry.targetPort !== 'prediction');
+    withSoftmax.edges.push(edge('unembed', 'output', 'probabilities', 'input'), edge('probabilities', 'output', 'loss', 'prediction'));
+    const softened = compile(withSoftmax, 6);
+
+    const { tokens, targets } = tokenBatch([[2, 7, 1, 8, 2, 8, 1, 8]]);
+    const plainLoss = noGrad(() => plain.forward(tokens, targets, 'eval').loss.item());
+    const softenedResult = noGrad(() => softened.forward(tokens, targets, 'eval'));
+    expect(softenedResult.loss.item()).toBeCloseTo(plainLoss, 6);
+    const firstRow = softenedResult.outputs.get('probabilities')!.data.slice(0, VOCABULARY).reduce((sum, value) => sum + value, 0);
+    expect(firstRow).toBeCloseTo(1, 5);
+    expectClose(softened.nextTokenLogits(Int32Array.of(2, 7)), plain.nextTokenLogits(Int32Array.of(2, 7)));
+  });
+
+  it('drops values only in training mode', () => {
+    const graph = gptGraph();
+    graph.nodes.push(node('drop', 'Dropout', { p: 0.5 }));
+    graph.edges.push(edge('embed', 'output', 'drop', 'input'));
+    const model = compile(graph);
+    const { tokens, targets } = tokenBatch([[1, 2, 3, 4, 5, 6, 7, 8]]);
+    const embedded = noGrad(() => model.forward(tokens, targets, 'eval').outputs.get('embed')!.data);
+    const evaluated = noGrad(() => model.forward(tokens, targets, 'eval').outputs.get('drop')!.data);
+    const trained = noGrad(() => model.forward(tokens, targets, 'train').outputs.get('drop')!.data);
+    expectClose(evaluated, embedded, 1e-12);
+    expect(trained.filter((value) => value === 0).length).toBeGreaterThan(20);
+  });
 });

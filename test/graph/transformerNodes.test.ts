@@ -197,4 +197,25 @@ describe('transformer node shapes', () => {
     const graph = replaceNode(gptGraph(), 'unembed', 'Unembedding', { tieTo: 3 });
     expect(issuesOf(graph)[0].message).toContain('parameter tieTo: must be a text, got 3');
   });
+
+  it('keeps [B, T, C] through sequence layers', () => {
+    const cases: Array<[string, Record<string, number | string | boolean>]> = [
+      ['PositionalEncoding', { kind: 'sinusoidal' }],
+      ['LayerNorm', {}],
+      ['RMSNorm', {}],
+      ['GELU', {}],
+      ['Dropout', { p: 0.2 }],
+      ['SoftmaxTemperature', { temperature: 0.5 }],
+      ['FeedForward', { hiddenWidth: 64 }],
+      ['MultiHeadAttention', { heads: 4 }],
+      ['TransformerBlock', { heads: 2, norm: 'rms' }],
+    ];
+    for (const [type, params] of cases) {
+      const graph: ProjectGraph = {
+        nodes: [node('tokens', 'TokenInput', { contextLength: 8 }), node('embed', 'Embedding', { width: 16 }), node('layer', type, params)],
+        edges: [edge('tokens', 'tokens', 'embed', 'input'), edge('embed', 'output', 'layer', 'input')],
+      };
+      expect(shapesOf(graph).get('layer'), type).toEqual({ output: ['B', 8, 16] });
+    }
+  });
 });
