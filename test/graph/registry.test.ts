@@ -41,6 +41,8 @@ describe('NodeRegistry', () => {
       'Softmax',
       'SoftmaxTemperature',
       'Loss',
+      'DeviceMesh',
+      'TensorParallelGroup',
     ]);
   });
 
