@@ -84,7 +84,7 @@ withTorch('exportPytorch on the examples', () => {
 
 const ACTIVATIONS = ['ReLU', 'Sigmoid', 'Tanh'] as const;
 
-/** A random chain Input → (Dense → activation?)× → Dense [→ Softmax] → Loss. */
+/** Builds a random chain Input → (Dense → activation?)× → Dense [→ Softmax] → Loss. */
 function randomChain(seed: number, classCount: number): ProjectGraph {
   const rng = new Rng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rng.next() * items.length)];
@@ -166,7 +166,7 @@ withTorch('exportPytorch on random graphs', () => {
   });
 });
 
-/** A two-layer MLP whose Dense nodes have the given ids. */
+/** Builds a two-layer MLP whose Dense nodes have the given ids. */
 function mlpWithIds(first: string, second: string, activation = 'act'): ProjectGraph {
   return {
     nodes: [node('input', 'Input'), node(first, 'Dense', { units: 4 }), node(activation, 'ReLU'), node(second, 'Dense', { units: 2 }), node('loss', 'Loss')],

@@ -1,8 +1,8 @@
 /**
- * Runs an exported PyTorch file with Debian's PyTorch (/usr/bin/python3, torch
- * 1.13): writes the module, the engine's weights and a batch to a temporary
- * folder, runs a small driver that loads them and computes the prediction and
- * the loss, and reads the driver's results back.
+ * Runs exported PyTorch files with Debian's PyTorch (/usr/bin/python3, torch 1.13).
+ * The helpers write the module, the engine's weights and a batch to a temporary
+ * folder, run a small driver that computes the prediction, the loss and its
+ * gradients there, and read the driver's results back.
  */
 
 import { spawnSync } from 'node:child_process';

@@ -21,7 +21,7 @@ function plan(overrides: Partial<ParallelPlan>): ParallelPlan {
   return { dataParallel: 1, tensorParallel: 2, sequenceParallel: false, tensorGroup: [], ...overrides };
 }
 
-/** A language model with one transformer block of width 8 and context length 4. */
+/** Builds a language model with one transformer block of width 8 and context length 4. */
 function blockProject(): ProjectFile {
   return {
     format: 'tensorloom-project',
@@ -51,9 +51,9 @@ function blockProject(): ProjectFile {
 }
 
 /**
- * Python that stands in for torch.distributed.tensor.parallel, device_mesh and the
- * placements, which PyTorch 1.13 lacks, then imports the export, calls its plan
- * functions and prints each entry with the submodule it names.
+ * Python that replaces torch.distributed.tensor.parallel, device_mesh and the
+ * placements, which PyTorch 1.13 lacks, with recording fakes. It then imports the
+ * export, calls its plan functions and prints each entry with the submodule it names.
  */
 const STUB_SCRIPT = String.raw`
 import json

@@ -1,7 +1,7 @@
 /**
- * How each node type is written in PyTorch: the submodule it owns, if any, and
- * the expression of each output in `forward`. A node type without an entry
- * here cannot be exported, and the exporter says so naming the node.
+ * PyTorch forms of the node types: the submodule a node owns, if any, and the
+ * expression of each output in `forward`. Exporting a node type without an
+ * entry here throws an error that names the node.
  */
 
 import type { ParamValue } from '../../../shared/project';
@@ -51,7 +51,9 @@ function elementwise(functionName: string): NodeEmitter {
 
 function lastDim(shape: SymbolicShape, nodeId: string): number {
   const dim = shape[shape.length - 1];
-  if (typeof dim !== 'number') throw new Error(`Node "${nodeId}": the last input dimension is the symbol ${String(dim)}, so the layer width is unknown.`);
+  if (typeof dim !== 'number') {
+    throw new Error(`Cannot export to PyTorch: node "${nodeId}" receives a last dimension of ${String(dim)}, which is not fixed, so its width is unknown.`);
+  }
   return dim;
 }
 

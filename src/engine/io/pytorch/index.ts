@@ -1,9 +1,9 @@
 /**
- * PyTorch export: turns a project's graph into one self-contained Python file
- * that defines an `nn.Module` mirroring the graph, with `state_dict()` keys
- * equal to Tensorloom's parameter names, plus a safetensors loader and, for a
- * tensor-parallel project, the matching `torch.distributed.tensor.parallel` plan.
- * The generator only builds a string, so it runs anywhere the engine runs.
+ * PyTorch export: turns a project's graph into one self-contained Python file.
+ * The file defines an `nn.Module` that mirrors the graph, with `state_dict()`
+ * keys equal to Tensorloom's parameter names, and a safetensors loader. For a
+ * tensor-parallel project it adds the matching `torch.distributed.tensor.parallel`
+ * plan. The generator only builds a string, so it runs anywhere the engine runs.
  */
 
 import type { ProjectFile } from '../../../shared/project';
@@ -21,7 +21,7 @@ import { PYTHON_IMPORTS, PYTHON_SAFETENSORS } from './runtime';
 export interface PytorchExportOptions {
   /** Name of the generated `nn.Module` class. Default `TensorloomModel`. */
   className?: string;
-  /** Parallel plan of the project; a plan with tensorParallel above 1 adds `tensor_parallel_plan()` and `parallelize()`. */
+  /** Parallel plan of the project. A plan with tensorParallel above 1 adds `tensor_parallel_plan()` and `parallelize()`. */
   plan?: ParallelPlan;
   /**
    * Shapes of the dataset, when they differ from the catalog's: a text dataset's

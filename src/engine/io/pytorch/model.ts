@@ -166,7 +166,9 @@ function buildContexts(
 ): Map<string, EmitContext> {
   const moduleOf = (nodeId: string): string => {
     const binding = bindings.get(nodeId);
-    if (binding === undefined) throw new Error(`Cannot export to PyTorch: node "${nodeId}" has no submodule to refer to.`);
+    if (binding === undefined) {
+      throw new Error(`Cannot export to PyTorch: node "${nodeId}" has no parameters to share. Tie the Unembedding to an Embedding node instead.`);
+    }
     return binding.access;
   };
   const contexts = new Map<string, EmitContext>();
@@ -188,9 +190,9 @@ function buildContexts(
 }
 
 /**
- * Returns the statements that compute the value on `resultEdge` from `features`:
- * one assignment per output the forward pass uses, each with its shape, then
- * the return. Nodes in `skip` are left out.
+ * Returns the statements that compute the value on `resultEdge` from the
+ * forward argument: one assignment per output the forward pass uses, each with
+ * its shape, then the return. Nodes in `skip` are left out.
  */
 function forwardBody(
   analysis: GraphAnalysis,

@@ -1,15 +1,17 @@
 /**
- * How each node with parameters becomes a submodule of the exported model, so
- * that `state_dict()` keys equal Tensorloom's parameter names (`fc1.weight`).
+ * Submodule names of the nodes with parameters in the exported model, chosen
+ * so that `state_dict()` keys equal Tensorloom's parameter names (`fc1.weight`).
  */
 
 import { isPlainIdentifier, NameAllocator, pythonString } from './python';
 
 /**
- * Public attributes of `torch.nn.Module` (PyTorch 1.13, plus those added up to
- * 2.x that we know of) and the methods of the exported class. A submodule
- * stored under one of these names would be hidden behind the attribute.
+ * Public attributes of `torch.nn.Module` in PyTorch 1.13, some added in 2.x
+ * (compile, set_submodule, mtia) and the methods of the exported class. A
+ * submodule stored under one of these names would be hidden behind the attribute.
  */
+// NOTE: a method that a later PyTorch release adds is missing here. add_module
+// rejects such a name at construction, but a plain attribute would be hidden by it.
 const MODULE_ATTRIBUTES = new Set([
   'T_destination', 'add_module', 'apply', 'bfloat16', 'buffers', 'call_super_init', 'children', 'compile', 'cpu',
   'cuda', 'double', 'dump_patches', 'eval', 'extra_repr', 'float', 'forward', 'get_buffer', 'get_extra_state',
@@ -24,7 +26,7 @@ const MODULE_ATTRIBUTES = new Set([
   'logits', 'loss', 'RENAMED_PARAMETERS',
 ]);
 
-/** Where one node's submodule lives in the exported model. */
+/** Location of one node's submodule in the exported model. */
 export interface LayerBinding {
   nodeId: string;
   /** Submodule name, the prefix of its `state_dict()` keys. Equals `nodeId` unless `renamed`. */
@@ -34,9 +36,9 @@ export interface LayerBinding {
   /** Python statement that stores `constructor` as the submodule inside `__init__`. */
   assign(constructor: string): string;
   /**
-   * True when PyTorch cannot take the node id as a module name (it contains a dot,
-   * is empty or is a name nn.Module already uses), so the submodule gets a derived
-   * name and the exported file maps Tensorloom's names to it.
+   * True when PyTorch cannot take the node id as a module name, because it contains
+   * a dot, is empty or is a name nn.Module already uses. The submodule then gets a
+   * derived name, and the exported file maps Tensorloom's names to it.
    */
   renamed: boolean;
 }

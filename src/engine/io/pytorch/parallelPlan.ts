@@ -1,9 +1,10 @@
 /**
- * The `torch.distributed.tensor.parallel` form of a project's parallel plan:
- * the same Megatron sharding that the engine's plan resolves (a column-parallel
- * Dense, then a row-parallel one), written as ColwiseParallel and
- * RowwiseParallel entries keyed by submodule name, with SequenceParallel norms
- * and sequence-sharded activations when sequence parallelism is on.
+ * The `torch.distributed.tensor.parallel` form of a project's parallel plan.
+ * It uses the Megatron sharding that the engine's plan resolves: a
+ * column-parallel Dense, then a row-parallel one, as ColwiseParallel and
+ * RowwiseParallel entries keyed by submodule name. Under sequence parallelism
+ * the norms become SequenceParallel and the activations between pairs stay
+ * sharded along the sequence.
  */
 
 import type { ProjectFile } from '../../../shared/project';

@@ -37,9 +37,9 @@ export function pythonString(text: string): string {
 }
 
 /**
- * Returns the text of `value` for use inside a Python comment or docstring line:
- * the body of its string literal, without the outer quotes, so a newline or
- * a run of quotes in it cannot end the comment or docstring early.
+ * Returns the text of `value` for use inside a Python comment or docstring line.
+ * It is the body of the string literal without the outer quotes, so a newline
+ * or a run of quotes in the value cannot end the comment or docstring early.
  */
 export function pythonCommentText(value: string): string {
   return pythonString(value).slice(1, -1);
@@ -64,28 +64,21 @@ export function toIdentifier(text: string, prefix: string): string {
 
 /** Hands out unique identifiers, never one of the reserved names or one given out before. */
 export class NameAllocator {
-  private readonly taken: Set<string>;
+  private readonly used: Set<string>;
 
   constructor(reserved: Iterable<string>) {
-    this.taken = new Set(reserved);
+    this.used = new Set(reserved);
   }
 
   /** Returns `toIdentifier(text)`, with `_2`, `_3` … appended until it is unused, and marks it used. */
   allocate(text: string, prefix: string): string {
     const base = toIdentifier(text, prefix);
     let name = base;
-    for (let suffix = 2; this.taken.has(name) || PYTHON_KEYWORDS.has(name); suffix++) name = `${base}_${suffix}`;
-    this.taken.add(name);
+    for (let suffix = 2; this.used.has(name) || PYTHON_KEYWORDS.has(name); suffix++) name = `${base}_${suffix}`;
+    this.used.add(name);
     return name;
   }
 
-  has(name: string): boolean {
-    return this.taken.has(name);
-  }
-
-  reserve(name: string): void {
-    this.taken.add(name);
-  }
 }
 
 /**

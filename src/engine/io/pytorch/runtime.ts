@@ -85,10 +85,10 @@ def _decode_tensor(path: str, name: str, entry: object, body: memoryview) -> tor
     shape = entry.get("shape")
     offsets = entry.get("data_offsets")
     if not isinstance(shape, list) or not all(isinstance(dim, int) and dim >= 0 for dim in shape):
-        raise ValueError(f"{path}: tensor {name!r} has the invalid shape {shape!r}.")
+        raise ValueError(f"{path}: tensor {name!r} has an invalid shape {shape!r}.")
     offsets_valid = isinstance(offsets, list) and len(offsets) == 2
     if not offsets_valid or not all(isinstance(offset, int) for offset in offsets):
-        raise ValueError(f"{path}: tensor {name!r} has the invalid data_offsets {offsets!r}.")
+        raise ValueError(f"{path}: tensor {name!r} has invalid data_offsets {offsets!r}.")
     begin, end = offsets
     count = math.prod(shape)
     if not 0 <= begin <= end <= len(body) or end - begin != count * item_bytes:

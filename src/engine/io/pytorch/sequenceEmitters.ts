@@ -12,7 +12,7 @@ function width(context: EmitContext, port = 'input'): number {
   const shape = context.inputShapes[port];
   const last = shape[shape.length - 1];
   if (typeof last !== 'number') {
-    throw new Error(`Cannot export to PyTorch: node "${context.nodeId}" receives a width of ${String(last)} that is not fixed.`);
+    throw new Error(`Cannot export to PyTorch: node "${context.nodeId}" receives a width of ${String(last)}, which is not fixed. Feed it from an Embedding.`);
   }
   return last;
 }
@@ -20,12 +20,12 @@ function width(context: EmitContext, port = 'input'): number {
 function length(context: EmitContext): number {
   const dim = context.inputShapes.input[1];
   if (typeof dim !== 'number') {
-    throw new Error(`Cannot export to PyTorch: node "${context.nodeId}" receives a sequence length of ${String(dim)} that is not fixed.`);
+    throw new Error(`Cannot export to PyTorch: node "${context.nodeId}" receives a sequence length of ${String(dim)}, which is not fixed. Feed it from a Token input.`);
   }
   return dim;
 }
 
-/** Returns the vocabulary size, which a text dataset knows only once its text is loaded. */
+/** Returns the vocabulary size, which is known only once the text of the dataset is loaded. */
 function vocabularySize(context: EmitContext): number {
   if (context.vocabularySize === undefined) {
     throw new Error(
