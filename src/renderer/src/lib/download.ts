@@ -1,4 +1,4 @@
-/** Browser downloads of bytes the web-mode services return, and reading uploaded files. */
+/** Base64 conversion of bytes that cross the web-mode WebSocket bridge, and browser downloads of them. */
 
 /** Decodes base64 (the WebSocket bridge carries bytes as JSON text) into bytes. */
 export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
@@ -26,6 +26,6 @@ export function downloadBytes(bytes: Uint8Array<ArrayBuffer>, fileName: string, 
   link.href = url;
   link.download = fileName;
   link.click();
-  // The download has started by the time this fires; revoking frees the blob.
+  // Revoking frees the blob. The delay gives the browser time to start reading it for the download.
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -10,7 +10,7 @@ const STAND_INS: Record<string, string> = {
   '\t': '⇥',
 };
 
-/** Returns a one-glyph label for a token, or `U+XXXX` for a control or otherwise invisible character. */
+/** Returns a printable label for a token: a stand-in glyph for whitespace, `U+XXXX` for a control character, else the token itself. */
 export function tokenLabel(token: string): string {
   const standIn = STAND_INS[token];
   if (standIn !== undefined) return standIn;

@@ -26,7 +26,7 @@ function errorMessage(error: unknown): string {
 }
 
 export class GenerationStore {
-  /** The prompt the last generation continued. */
+  /** Prompt of the last generation. */
   prompt = $state('');
   /** Text generated so far, without the prompt. */
   generated = $state('');
@@ -44,7 +44,7 @@ export class GenerationStore {
     this.#api = api;
   }
 
-  /** Follows generated tokens among the run events; returns the unsubscribe function. */
+  /** Subscribes to the generated tokens among the run events and returns the unsubscribe function. */
   connect(): () => void {
     return this.#api.onDidRunEvent((event) => this.#handleEvent(event));
   }
