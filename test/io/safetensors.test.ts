@@ -249,3 +249,16 @@ describe('decodeSafetensors fixtures', () => {
     });
   }
 });
+
+describe('decodeSafetensors on Node buffers', () => {
+  it('reads values from a Buffer that shares a larger pool', () => {
+    const values = Float32Array.of(1, 2, 3);
+    const encoded = encodeSafetensors(new Map([['w', { shape: [3], data: values }]]));
+    // Buffer.from copies into Node's shared pool, so the file bytes sit at a non-zero offset.
+    const pooled = Buffer.concat([Buffer.from([7, 7, 7]), Buffer.from(encoded)]).subarray(3);
+
+    const decoded = decodeSafetensors(pooled);
+
+    expect(Array.from(decoded.tensors.get('w')!.data)).toEqual([1, 2, 3]);
+  });
+});

@@ -73,7 +73,7 @@ describe('buildMenuTemplate', () => {
       return names;
     };
 
-    expect(labels('File')).toEqual(['New', 'Open…', 'Save', 'Save As…', 'quit']);
+    expect(labels('File')).toEqual(['New', 'Open…', 'Save', 'Save As…', 'Import weights…', 'quit']);
     expect(labels('Run')).toEqual(['Train', 'Pause', 'Step', 'Stop']);
     expect(labels('Help')).toContain('Tensorloom Help');
   });

@@ -202,9 +202,16 @@ function convertToFloat32(dtype: SafetensorsDtype, bytes: Uint8Array, count: num
   }
 }
 
+/**
+ * Copies `bytes` into a fresh, aligned buffer that the caller then owns. `bytes.slice()`
+ * would not do: on a Node Buffer it returns a view of the shared memory, not a copy.
+ */
+function copyBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
 function readFloat32(bytes: Uint8Array, count: number): Float32Array {
-  // slice() copies into a fresh, aligned buffer that the result then owns.
-  if (HOST_IS_LITTLE_ENDIAN) return new Float32Array(bytes.slice().buffer, 0, count);
+  if (HOST_IS_LITTLE_ENDIAN) return new Float32Array(copyBytes(bytes).buffer, 0, count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const result = new Float32Array(count);
   for (let i = 0; i < count; i++) result[i] = view.getFloat32(i * 4, true);
@@ -212,7 +219,7 @@ function readFloat32(bytes: Uint8Array, count: number): Float32Array {
 }
 
 function readFloat64(bytes: Uint8Array, count: number): Float32Array {
-  if (HOST_IS_LITTLE_ENDIAN) return new Float32Array(new Float64Array(bytes.slice().buffer, 0, count));
+  if (HOST_IS_LITTLE_ENDIAN) return new Float32Array(new Float64Array(copyBytes(bytes).buffer, 0, count));
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const result = new Float32Array(count);
   for (let i = 0; i < count; i++) result[i] = view.getFloat64(i * 8, true);

@@ -3,6 +3,7 @@
 import type { ExportFormat } from '../../shared/api';
 import type { ProjectFile } from '../../shared/project';
 import { exportOnnx } from '../../engine/io/onnx/index';
+import { TENSORLOOM_VERSION } from '../device/version';
 import { serializeProject } from '../../engine/io/project';
 import { exportPytorch } from '../../engine/io/pytorch/index';
 import { graphHash } from './graphHash';
@@ -30,7 +31,7 @@ export function buildExportBytes(format: ExportFormat, project: ProjectFile, wei
     }
     case 'onnx':
       // A language model's vocabulary size comes from its embedding table in the weights.
-      return exportOnnx(project, requireWeights(format, weights).tensors, { graphHash: graphHash(project) });
+      return exportOnnx(project, requireWeights(format, weights).tensors, { graphHash: graphHash(project), producerVersion: TENSORLOOM_VERSION });
     case 'pytorch':
       return new TextEncoder().encode(exportPytorch(project, { dataset: datasetShapesFor(project.dataset, projectFolder) }));
   }
