@@ -214,3 +214,16 @@ test('text shorter than the context names the node', async () => {
   await expect(error).toContainText('tokeninput1');
   await page.screenshot({ path: `${SCREENSHOT_FOLDER}/text-dataset-error.png` });
 });
+
+test('dragged template is one undo step', async () => {
+  await page.getByTestId('palette-template-transformer-block').dragTo(page.getByTestId('canvas'), { targetPosition: { x: 300, y: 80 } });
+  for (const suffix of ['ln1', 'attn', 'add1', 'ln2', 'ff', 'add2']) {
+    await expect(node(page, `block2_${suffix}`)).toBeVisible();
+  }
+  // Dropped without a selected node before it, the template is not wired in, so its inputs are reported.
+  await expect(page.getByTestId('issue-count')).not.toHaveText('0');
+
+  await page.getByTestId('undo').click();
+  await expect(page.locator('[data-testid^="node-block2_"]')).toHaveCount(0);
+  await expect(page.getByTestId('issue-count')).toHaveText('0');
+});

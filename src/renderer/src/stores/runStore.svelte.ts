@@ -69,7 +69,7 @@ export interface RunProgress {
   totalSteps: number;
   stepsPerEpoch: number;
   samplesPerSecond: number;
-  /** Language models only: training tokens per second at the last epoch, or null. */
+  /** Language models only: training tokens per second at the last report, or null. */
   tokensPerSecond: number | null;
   lastLoss: number | null;
 }
@@ -172,6 +172,7 @@ export class RunStore {
           step: event.step,
           epoch: event.epoch,
           samplesPerSecond: event.samplesPerSecond,
+          tokensPerSecond: event.tokensPerSecond ?? this.progress.tokensPerSecond,
           lastLoss: event.loss,
         };
         this.metrics.stepLoss.push([event.step, event.loss]);
