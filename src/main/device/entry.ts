@@ -7,11 +7,45 @@
  */
 
 import type { DeviceToMainMessage, MainToDeviceMessage } from '../../shared/device';
+import type { MessagePortLike } from '../../engine/parallel/portTransport';
+import { connectMeshLinks } from './meshLinks';
+import { ParallelSession } from './parallelSession';
 import { connectToParent } from './parentChannel';
 import { errorMessage, TrainingSession } from './session';
 
 const channel = connectToParent();
-let session: TrainingSession | null = null;
+let session: TrainingSession | ParallelSession | null = null;
+/** True while a parallel device connects its mesh and builds its shard, before `session` is set. */
+let connecting = false;
+/** Electron only: the mesh ports, which arrive in a `mesh-ports` message after `init`. */
+let meshPorts: { peers: number[]; ports: MessagePortLike[] } | null = null;
+let onMeshPorts: (() => void) | null = null;
+
+function waitForMeshPorts(): Promise<{ peers: number[]; ports: MessagePortLike[] }> {
+  return new Promise((resolve) => {
+    const deliver = (): void => resolve(meshPorts!);
+    if (meshPorts !== null) deliver();
+    else onMeshPorts = deliver;
+  });
+}
+
+/** Connects a parallel device to its peers, builds its shard, and reports ready; a check runs to its end by itself. */
+async function startParallel(message: Extract<MainToDeviceMessage, { type: 'init' }>): Promise<void> {
+  const parallel = message.settings.parallel!;
+  const rank = message.settings.deviceIndex;
+  connecting = true;
+  const links = await connectMeshLinks(rank, parallel, waitForMeshPorts);
+  const created = new ParallelSession(message.project, message.settings, links, (outgoing) => channel.send(outgoing), (final) => {
+    links.close();
+    finish(final);
+  });
+  session = created;
+  connecting = false;
+  log('debug', `run ${message.runId} device ${rank} connected to ${parallel.worldSize - 1} peers under ${channel.runtime}`);
+  channel.send(created.readyMessage());
+  if (parallel.checkSteps !== undefined) await created.check(parallel.checkSteps);
+  else if (rank !== 0) await created.follow();
+}
 /** True once the run has ended with `done` or `error`. */
 let finished = false;
 /** True once the device is exiting, after an error or `shutdown`. */
@@ -38,8 +72,13 @@ function log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void 
   channel.send({ type: 'log', level, message });
 }
 
-function handleMessage(message: MainToDeviceMessage): void {
+function handleMessage(message: MainToDeviceMessage, ports: readonly unknown[]): void {
   if (exiting) return;
+  if (message.type === 'mesh-ports') {
+    meshPorts = { peers: message.peers, ports: ports as MessagePortLike[] };
+    onMeshPorts?.();
+    return;
+  }
   if (message.type === 'shutdown') {
     exit(null, 0);
     return;
@@ -47,8 +86,12 @@ function handleMessage(message: MainToDeviceMessage): void {
   // After `done` only the requests that read the final model are handled.
   if (finished && message.type !== 'set-probe' && message.type !== 'generate') return;
   if (message.type === 'init') {
-    if (session !== null) {
+    if (session !== null || connecting) {
       log('warn', 'ignored a second init message: a device process runs one run');
+      return;
+    }
+    if (message.settings.parallel !== undefined) {
+      startParallel(message).catch((error: unknown) => finish(errorMessage(error)));
       return;
     }
     try {
@@ -63,7 +106,8 @@ function handleMessage(message: MainToDeviceMessage): void {
   }
 
   if (session === null) {
-    if (message.type === 'stop') exit({ type: 'done', reason: 'stopped', epochs: 0, testAccuracy: null }, 0);
+    if (message.type === 'stop' && connecting) log('debug', 'a stop arrived while the mesh connects; main ends this device');
+    else if (message.type === 'stop') exit({ type: 'done', reason: 'stopped', epochs: 0, testAccuracy: null }, 0);
     else log('warn', `ignored ${message.type} before init`);
     return;
   }
@@ -93,9 +137,9 @@ function handleMessage(message: MainToDeviceMessage): void {
   }
 }
 
-channel.onMessage((message) => {
+channel.onMessage((message, ports) => {
   try {
-    handleMessage(message);
+    handleMessage(message, ports);
   } catch (error) {
     finish(errorMessage(error));
   }

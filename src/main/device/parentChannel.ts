@@ -9,7 +9,8 @@ import type { DeviceToMainMessage, MainToDeviceMessage } from '../../shared/devi
 
 export interface ParentChannel {
   readonly runtime: 'electron' | 'node';
-  onMessage(listener: (message: MainToDeviceMessage) => void): void;
+  /** `ports` are the MessagePorts transferred with an Electron message; a Node message has none. */
+  onMessage(listener: (message: MainToDeviceMessage, ports: readonly unknown[]) => void): void;
   send(message: DeviceToMainMessage): void;
   /** Sends a last message, then ends the process with `exitCode` once the message is out. */
   sendAndExit(message: DeviceToMainMessage, exitCode: number): void;
@@ -17,7 +18,7 @@ export interface ParentChannel {
 
 /** The part of Electron's `process.parentPort` this adapter uses. */
 interface ElectronParentPort {
-  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  on(event: 'message', listener: (event: { data: unknown; ports?: unknown[] }) => void): void;
   postMessage(message: unknown): void;
 }
 
@@ -37,7 +38,7 @@ export function connectToParent(): ParentChannel {
 function electronChannel(parentPort: ElectronParentPort): ParentChannel {
   return {
     runtime: 'electron',
-    onMessage: (listener) => parentPort.on('message', (event) => listener(event.data as MainToDeviceMessage)),
+    onMessage: (listener) => parentPort.on('message', (event) => listener(event.data as MainToDeviceMessage, event.ports ?? [])),
     send: (message) => parentPort.postMessage(message),
     sendAndExit: (message, exitCode) => {
       parentPort.postMessage(message);
@@ -60,7 +61,7 @@ function nodeChannel(): ParentChannel {
 
   return {
     runtime: 'node',
-    onMessage: (listener) => process.on('message', (message) => listener(message as MainToDeviceMessage)),
+    onMessage: (listener) => process.on('message', (message) => listener(message as MainToDeviceMessage, [])),
     send: (message) => send(message),
     sendAndExit: (message, exitCode) => {
       if (!process.connected) process.exit(exitCode);

@@ -399,7 +399,7 @@ export class TrainingSession {
   }
 }
 
-function createOptimizer(project: ProjectFile, parameters: Map<string, Tensor>): Optimizer {
+export function createOptimizer(project: ProjectFile, parameters: Map<string, Tensor>): Optimizer {
   const { training } = project;
   switch (training.optimizer) {
     case 'sgd':
@@ -412,7 +412,7 @@ function createOptimizer(project: ProjectFile, parameters: Map<string, Tensor>):
 }
 
 /** The warmup-cosine schedule decays to a tenth of the learning rate over the whole run. */
-function createSchedule(project: ProjectFile, totalSteps: number): ((step: number) => number) | null {
+export function createSchedule(project: ProjectFile, totalSteps: number): ((step: number) => number) | null {
   const { training } = project;
   if (training.schedule !== 'warmup-cosine') return null;
   const warmupSteps = training.warmupSteps ?? 0;

@@ -4,7 +4,7 @@
  * utility process or a Node child process. The front door picks the launcher.
  */
 
-import type { DeviceToMainMessage, MainToDeviceMessage } from '../../shared/device';
+import type { DeviceToMainMessage, MainToDeviceMessage, MeshLinkSettings } from '../../shared/device';
 
 export interface DeviceExit {
   /** Process exit code, or null when a signal ended the process. */
@@ -30,6 +30,22 @@ export interface DeviceLauncher {
   launch(deviceIndex: number): DeviceHandle;
   /** Kills every device process this launcher started that is still alive. */
   killAll(): void;
+  /**
+   * Prepares direct links between every pair of `devices` (launched by this launcher, in
+   * rank order), so tensors go device to device and not through main. Absent on a
+   * launcher that cannot link devices.
+   */
+  connectMesh?(devices: readonly DeviceHandle[]): MeshConnection;
+}
+
+/** The links of one parallel run's devices. */
+export interface MeshConnection {
+  /** What each device's `init` carries to find its peers. */
+  settings: MeshLinkSettings;
+  /** Called right after every device got its `init`; Electron sends the ports then. */
+  afterInit(): void;
+  /** Removes what the links left behind, once every device has exited. */
+  dispose(): void;
 }
 
 export function describeDeviceExit(deviceIndex: number, pid: number | undefined, exit: DeviceExit): string {

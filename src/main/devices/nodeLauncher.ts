@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { DeviceToMainMessage } from '../../shared/device';
 import { createLogger } from '../log';
 import type { DeviceExit, DeviceHandle, DeviceLauncher } from './launcher';
+import { createMeshDirectory, removeMeshDirectory } from './socketTransport';
 
 const log = createLogger('devices');
 
@@ -107,6 +108,15 @@ export function createNodeLauncher(entry: DeviceEntry): DeviceLauncher {
     launch,
     killAll: () => {
       for (const child of ownChildren) child.kill('SIGKILL');
+    },
+    // Child processes cannot receive MessagePorts, so each device listens on a Unix domain socket in a private folder.
+    connectMesh: () => {
+      const directory = createMeshDirectory();
+      return {
+        settings: { kind: 'unix-sockets', directory },
+        afterInit: () => {},
+        dispose: () => removeMeshDirectory(directory),
+      };
     },
   };
 }

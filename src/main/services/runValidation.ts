@@ -22,7 +22,7 @@ export function validateRunProject(project: ProjectFile): ProjectIssue[] {
   const parsed = parseProject(text, 'the project to run');
   if (!parsed.ok) return parsed.issues;
   const { graph, dataset, training } = parsed.project;
-  const issues = validateGraph(graph, datasetShapes(dataset.id)).issues;
+  const issues = validateGraph(graph, datasetShapes(dataset.id), undefined, { batchSize: training.batchSize }).issues;
   if (isTextDataset(dataset.id) && training.schedule === 'warmup-cosine') {
     const totalSteps = training.epochs * (training.stepsPerEpoch ?? DEFAULT_TEXT_STEPS_PER_EPOCH);
     const warmupSteps = training.warmupSteps ?? 0;

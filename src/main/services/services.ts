@@ -10,6 +10,8 @@ import type {
   GenerationRequest,
   GenerationResult,
   OpenedProject,
+  ParallelCheckOptions,
+  ParallelCheckResult,
   ParseProjectResult,
   RunEvent,
   RunOptions,
@@ -25,7 +27,8 @@ import type { DeviceLauncher } from '../devices/launcher';
 import { createLogger } from '../log';
 import { existsSync } from 'node:fs';
 import { checkpointPathFor } from '../trainer/checkpointPaths';
-import { Trainer } from '../trainer/trainer';
+import { runParallelCheck } from '../trainer/parallelCheck';
+import { RunValidationError, Trainer } from '../trainer/trainer';
 import { createExportService, type ExportDialogHost } from './exportService';
 import { readProjectFile, saveProjectFile } from './projectFiles';
 import { validateRunProject } from './runValidation';
@@ -162,6 +165,17 @@ export function createServices(options: ServicesOptions): AppServices {
 
     async getCheckpointPath(): Promise<string | null> {
       return trainer.lastCheckpointPath();
+    },
+
+    async checkParallel(project: ProjectFile, checkOptions: ParallelCheckOptions): Promise<ParallelCheckResult> {
+      requireObject(project, 'project', 'checkParallel');
+      requireObject(checkOptions, 'options', 'checkParallel');
+      if (trainer.status().state !== 'idle') {
+        throw new Error(`Cannot check the plan while run ${trainer.status().runId} is ${trainer.status().state}: both need the devices. Stop the run first.`);
+      }
+      const issues = (options.validateRun ?? validateRunProject)(project);
+      if (issues.length > 0) throw new RunValidationError(issues);
+      return runParallelCheck(project, checkOptions, { launcher: options.launcher, log, projectFolder: options.projectFolder ?? null });
     },
 
     onDidRunEvent(listener: (event: RunEvent) => void): Unsubscribe {

@@ -13,12 +13,14 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import type { ActivationProbe, GenerationRequest, GenerationResult, RunEvent, RunState, RunStatus, Unsubscribe } from '../../shared/api';
+import type { ActivationProbe, GenerationRequest, GenerationResult, LinkSettings, RunEvent, RunState, RunStatus, Unsubscribe } from '../../shared/api';
 import type { DeviceToMainMessage } from '../../shared/device';
 import type { ProjectFile, ProjectIssue } from '../../shared/project';
 import type { DeviceExit, DeviceHandle, DeviceLauncher } from '../devices/launcher';
 import { describeDeviceExit } from '../devices/launcher';
 import { createLogger, type Logger } from '../log';
+import { launchDevicePool, type DevicePool } from '../devices/devicePool';
+import { DEFAULT_RECEIVE_TIMEOUT_MS, DeviceCountError, parallelDeviceSettings, parallelRunOf, type ParallelRun } from './parallelRun';
 import { formatEpochLine, formatProgressLine, tokenNameOf } from './progressLog';
 
 export class RunStateError extends Error {
@@ -58,6 +60,10 @@ export interface TrainerOptions {
   /** How long a stopping device gets to finish before it is killed. */
   stopTimeoutMs?: number;
   logger?: Logger;
+  /** Parallel runs: maximum wait for a peer's tensor before a device fails. Default 30 s. */
+  receiveTimeoutMs?: number;
+  /** Parallel runs: the link of the step cost estimate. Default NVLink. */
+  link?: LinkSettings;
 }
 
 /** Checkpoint paths of a run, and the folder that a relative text file path is resolved against. */
@@ -67,6 +73,11 @@ export interface RunFiles {
   /** Checkpoint to load before training. */
   resumeFrom?: string | null;
   projectFolder?: string | null;
+  /**
+   * Devices to train on. With a DeviceMesh node it must equal the mesh's data × tensor
+   * size; without one, more than 1 trains data parallel. Absent follows the mesh.
+   */
+  deviceCount?: number;
 }
 
 interface PendingGeneration {
@@ -91,13 +102,15 @@ interface ActiveRun {
   endedWaiters: Array<() => void>;
   /** Generation requests sent to this run's device, by request id. */
   generations: Map<string, PendingGeneration>;
+  /** The plan of a run on several devices; null on one device. */
+  parallel: ParallelRun | null;
 }
 
 /** Gap in milliseconds that a device gets to exit after `shutdown` before it is killed. */
 const SHUTDOWN_TIMEOUT_MS = 2000;
 
 export class Trainer {
-  private readonly options: Required<Omit<TrainerOptions, 'logger'>>;
+  private readonly options: Required<Omit<TrainerOptions, 'logger' | 'receiveTimeoutMs' | 'link'>> & Pick<TrainerOptions, 'receiveTimeoutMs' | 'link'>;
   private readonly log: Logger;
   private readonly listeners = new Set<(event: RunEvent) => void>();
   private state: RunState = 'idle';
@@ -152,11 +165,29 @@ export class Trainer {
       throw error;
     }
 
+    let parallel: ParallelRun | null;
+    try {
+      parallel = parallelRunOf(project, files.deviceCount);
+    } catch (error) {
+      if (!(error instanceof DeviceCountError)) throw error;
+      const invalid = new RunValidationError(error.issues);
+      this.log.error(`run not started: ${invalid.message}`);
+      this.emit({ kind: 'error', runId: null, message: invalid.message, issues: error.issues });
+      throw invalid;
+    }
+
     this.shutDownLastRun();
     const runId = randomUUID().slice(0, 8);
     let device: DeviceHandle;
     try {
-      device = this.options.launcher.launch(0);
+      device =
+        parallel === null
+          ? this.options.launcher.launch(0)
+          : launchDevicePool({
+              launcher: this.options.launcher,
+              parallel: parallelDeviceSettings(parallel, this.options.receiveTimeoutMs ?? DEFAULT_RECEIVE_TIMEOUT_MS, this.options.link ?? { preset: 'nvlink' }),
+              log: this.log,
+            });
     } catch (error) {
       const message = `Device 0 could not be started: ${error instanceof Error ? error.message : String(error)}`;
       this.log.error(`run ${runId} not started: ${message}`);
@@ -176,6 +207,7 @@ export class Trainer {
       stopTimer: null,
       endedWaiters: [],
       generations: new Map(),
+      parallel,
     };
     this.run = run;
     device.onMessage((message) => this.handleDeviceMessage(run, message));
@@ -185,7 +217,8 @@ export class Trainer {
     this.log.info(
       `run ${runId} starting: project "${project.name}", dataset ${dataset.id}, ${training.epochs} epochs, ` +
         `batch size ${training.batchSize}, ${training.optimizer} learning rate ${training.learningRate}, ` +
-        `seed ${training.seed}, device 0 pid ${device.pid ?? 'unknown'}`,
+        `seed ${training.seed}, device 0 pid ${device.pid ?? 'unknown'}` +
+        (parallel === null ? '' : `, ${parallel.worldSize} devices (data ${parallel.plan.dataParallel} × tensor ${parallel.plan.tensorParallel}${parallel.plan.sequenceParallel ? ', sequence parallel' : ''})`),
     );
     device.send({
       type: 'init',
@@ -322,6 +355,10 @@ export class Trainer {
         );
         if (this.state === 'stopping') return;
         this.emit({ kind: 'started', runId, totalSteps: message.totalSteps, stepsPerEpoch: message.stepsPerEpoch });
+        if (run.parallel !== null) {
+          const devicePids = 'pids' in run.device ? (run.device as DevicePool).pids() : [];
+          this.emit({ kind: 'parallel-started', runId, plan: run.parallel.summary, devicePids });
+        }
         run.device.send({ type: 'start', paused: run.startPaused });
         this.setState(run.startPaused ? 'paused' : 'running');
         for (; run.pendingSteps > 0; run.pendingSteps--) run.device.send({ type: 'step' });
@@ -390,6 +427,12 @@ export class Trainer {
         return;
       case 'log':
         this.log[message.level](`device 0: ${message.message}`);
+        return;
+      case 'parallel-step':
+        this.emit({ kind: 'parallel-step', runId, report: message.report });
+        return;
+      case 'parallel-check':
+        // Only checkParallel asks for a check, and it reads the result from the pool itself.
         return;
     }
   }
