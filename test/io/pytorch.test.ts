@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { datasetShapes } from '../../src/engine/data/catalog';
 import { compileGraph, GraphValidationError, type CompiledModel } from '../../src/engine/graph/compile';
 import type { DatasetShapes } from '../../src/engine/graph/types';
+import { defaultRegistry } from '../../src/engine/graph/nodes/index';
+import { NODE_EMITTERS } from '../../src/engine/io/pytorch/emitters';
 import { exportPytorch } from '../../src/engine/io/pytorch/index';
 import { encodeSafetensors } from '../../src/engine/io/safetensors';
 import { Rng } from '../../src/engine/tensor/random';
@@ -203,6 +205,13 @@ withTorch('exportPytorch node ids', () => {
     const comparison = compareWithEngine(file, 6);
     expectMatch(comparison);
     expect(comparison.torch.stateKeys).toContain('line\nbreak """ \\.weight');
+    expect(comparison.torch.stdout.split('\n')).not.toContain('owned');
+  });
+
+  it('maps an empty id', () => {
+    const comparison = compareWithEngine(project(mlpWithIds('', 'fc2')), 10);
+    expectMatch(comparison);
+    expect(comparison.torch.stateKeys).toContain('node_.weight');
   });
 
   it('handles keywords, digits and unicode in ids', () => {
@@ -212,6 +221,14 @@ withTorch('exportPytorch node ids', () => {
 });
 
 describe('exportPytorch input checks', () => {
+  it('covers every registered node type', () => {
+    const missing = defaultRegistry
+      .list()
+      .filter((spec) => spec.type !== 'Loss' && spec.planOnly !== true && !NODE_EMITTERS.has(spec.type))
+      .map((spec) => spec.type);
+    expect(missing, 'node types without a PyTorch form in src/engine/io/pytorch').toEqual([]);
+  });
+
   it('rejects an invalid graph with its issues', () => {
     const graph = mlpWithIds('fc1', 'fc2');
     graph.edges = graph.edges.filter((candidate) => candidate.id !== 'e4');
@@ -310,5 +327,28 @@ withTorch('exported safetensors loader', () => {
     const run = runScriptBeside(hostile, {}, 'import json, model\nprint(json.dumps(model.PROJECT_NAME))');
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toBe(name);
+  });
+});
+
+const pythonLintProblem = runScriptBeside('', {}, 'import pycodestyle, pyflakes').status === 0 ? null : 'pycodestyle or pyflakes is missing';
+if (torchProblem === null && pythonLintProblem !== null) {
+  console.warn(`Skipping the lint of exported files: ${pythonLintProblem}. Install them with: apt-get install -y python3-pycodestyle python3-pyflakes`);
+}
+const withPythonLint = torchProblem === null && pythonLintProblem === null ? describe : describe.skip;
+
+withPythonLint('exported file style', () => {
+  it('passes pyflakes and pycodestyle', () => {
+    const source = exportPytorch(readExample('mnist-mlp'), {
+      plan: { dataParallel: 1, tensorParallel: 2, sequenceParallel: true, tensorGroup: ['fc1', 'fc2'] },
+    });
+    const check = [
+      'import subprocess, sys',
+      'flakes = subprocess.run([sys.executable, "-m", "pyflakes", "model.py"], capture_output=True, text=True)',
+      'style = subprocess.run([sys.executable, "-m", "pycodestyle", "--max-line-length=99", "model.py"], capture_output=True, text=True)',
+      'print(flakes.stdout + style.stdout, end="")',
+    ].join('\n');
+    const run = runScriptBeside(source, {}, check);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('');
   });
 });

@@ -78,6 +78,8 @@ export interface TorchRun {
   tensorloomKeys: string[];
   /** Gradient of `model.loss` with respect to each parameter, by Tensorloom name, when targets were given. */
   gradients: Map<string, Float32Array>;
+  /** Everything the driver printed, to check that importing the export ran nothing else. */
+  stdout: string;
 }
 
 export interface TorchInputs {
@@ -117,6 +119,7 @@ export function runExported(source: string, parameters: ReadonlyMap<string, Tens
       stateKeys: keys.state_keys,
       tensorloomKeys: keys.tensorloom_keys,
       gradients,
+      stdout: output,
     };
   } finally {
     rmSync(folder, { recursive: true, force: true });

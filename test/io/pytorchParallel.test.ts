@@ -144,6 +144,29 @@ describe('exportPytorch parallel plan text', () => {
   });
 });
 
+describe('exportPytorch plan from the graph', () => {
+  it('reads the device mesh and tensor-parallel group', () => {
+    const project = readExample('mnist-mlp');
+    project.graph.nodes.push(node('mesh', 'DeviceMesh', { dataParallel: 2, tensorParallel: 2 }), node('group', 'TensorParallelGroup'));
+    for (const graphNode of project.graph.nodes) if (graphNode.id === 'fc1' || graphNode.id === 'fc2') graphNode.parentId = 'group';
+    const source = exportPytorch(project);
+    expect(source).toContain('"fc1": ColwiseParallel(),');
+    expect(source).toContain('"fc2": RowwiseParallel(),');
+    expect(source).toContain('mesh of 2 x 2 devices');
+    expect(source).toContain('torchrun --nproc-per-node 4');
+  });
+
+  it('names block layers as the engine plan does', () => {
+    const project = blockProject();
+    project.graph.nodes.push(node('mesh', 'DeviceMesh', { tensorParallel: 2 }), node('group', 'TensorParallelGroup'));
+    project.graph.nodes.find((graphNode) => graphNode.id === 'block1')!.parentId = 'group';
+    const source = exportPytorch(project, { dataset: TEXT_SHAPES });
+    expect(source).toContain('"block1.ff.fc1": ColwiseParallel(),');
+    expect(source).toContain('"block1.ff.fc2": RowwiseParallel(),');
+    expect(source).toContain('# "block1.attn": split by heads in Tensorloom');
+  });
+});
+
 withTorch('exportPytorch parallel plan in Python', () => {
   it('names linear submodules of the MLP', () => {
     const result = runPlan(exportPytorch(readExample('mnist-mlp'), { plan: plan({ tensorGroup: ['fc1', 'fc2', 'fc3'] }) }));

@@ -11,6 +11,7 @@ import { datasetShapes } from '../../data/catalog';
 import { GraphValidationError } from '../../graph/compile';
 import type { DatasetShapes } from '../../graph/types';
 import { analyzeGraph } from '../../graph/validate';
+import { planFromGraph } from '../../parallel/graphPlan';
 import type { ParallelPlan } from '../../parallel/plan';
 import { buildModelCode, type ModelCode } from './model';
 import { buildParallelCode } from './parallelPlan';
@@ -21,7 +22,11 @@ import { PYTHON_IMPORTS, PYTHON_SAFETENSORS } from './runtime';
 export interface PytorchExportOptions {
   /** Name of the generated `nn.Module` class. Default `TensorloomModel`. */
   className?: string;
-  /** Parallel plan of the project. A plan with tensorParallel above 1 adds `tensor_parallel_plan()` and `parallelize()`. */
+  /**
+   * Parallel plan of the project. Default: the plan of the graph's DeviceMesh node
+   * and tensor-parallel groups, if it has one. A plan with tensorParallel above 1
+   * adds `tensor_parallel_plan()` and `parallelize()`.
+   */
   plan?: ParallelPlan;
   /**
    * Shapes of the dataset, when they differ from the catalog's: a text dataset's
@@ -59,10 +64,11 @@ export function exportPytorch(project: ProjectFile, options: PytorchExportOption
   if (analysis.issues.length > 0) throw new GraphValidationError(analysis.issues);
 
   const model = buildModelCode(analysis, className, shapes);
-  const parallel = options.plan === undefined ? null : buildParallelCode(options.plan, project, analysis, model.bindings);
+  const plan = options.plan ?? planFromGraph(project.graph);
+  const parallel = plan === null ? null : buildParallelCode(plan, project, analysis, model.bindings);
 
   const lines = [
-    ...moduleDocstring(project.name, className, model, parallel === null ? null : options.plan!),
+    ...moduleDocstring(project.name, className, model, parallel === null ? null : plan),
     '',
     ...PYTHON_IMPORTS,
     '',

@@ -9,24 +9,17 @@
 
 import type { ProjectFile } from '../../../shared/project';
 import type { GraphAnalysis } from '../../graph/validate';
-import { resolvePlan, type ParallelPlan, type PlanLayer, type ShardingKind } from '../../parallel/plan';
+import { describeGraphForPlan } from '../../parallel/graphPlan';
+import { resolvePlan, type ParallelPlan, type ShardingKind } from '../../parallel/plan';
 import type { LayerBinding } from './names';
 import { pythonCommentText, pythonInt, pythonString } from './python';
-
-/** Node types that act on each element alone, so any sharding passes through them. */
-const ELEMENTWISE_TYPES = new Set(['ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Dropout', 'ResidualAdd']);
-const NORM_TYPES = new Set(['LayerNorm', 'RMSNorm']);
-
-/** One layer of the plan and the submodule that carries it in the exported model. */
-interface ExportLayer extends PlanLayer {
-  /** Fully qualified submodule name in the exported model, or null for a layer without its own submodule. */
-  submodule: string | null;
-}
 
 /**
  * Returns the Python functions `tensor_parallel_plan`, `make_device_mesh` and
  * `parallelize` for `plan`, or null when the plan has no tensor parallelism.
- * Throws ParallelPlanError when the plan does not fit the model.
+ * Layers are named as the engine's plan names them (`fc1`, `blocks.0.ff.fc1`),
+ * and a TransformerBlock node id in the tensor group stands for its attention
+ * and feed-forward layers. Throws ParallelPlanError when the plan does not fit the model.
  */
 export function buildParallelCode(
   plan: ParallelPlan,
@@ -36,29 +29,21 @@ export function buildParallelCode(
 ): string[] | null {
   if (plan.tensorParallel < 2) return null;
 
-  const layers = planLayers(analysis, bindings);
-  const tokenInput = analysis.order.find((node) => node.type === 'TokenInput');
-  const batchSize = project.training.batchSize;
-  const resolved = resolvePlan(
-    { ...plan, tensorGroup: expandGroup(plan.tensorGroup, layers) },
-    {
-      layers,
-      batchSize,
-      sequenceLength: tokenInput === undefined ? batchSize / plan.dataParallel : (analysis.params.get(tokenInput.id)!.contextLength as number),
-      sequenceAxisName: tokenInput === undefined ? 'rows per data replica' : 'sequence length',
-    },
-    plan.dataParallel * plan.tensorParallel,
-  );
+  const model = describeGraphForPlan(analysis, project.training.batchSize, plan.dataParallel);
+  if (model === null) throw new Error('Cannot export the parallel plan to PyTorch: the plan executor cannot describe this graph.');
+  const submodules = planSubmodules(analysis, bindings);
+  const resolved = resolvePlan({ ...plan, tensorGroup: expandBlocks(plan.tensorGroup, analysis) }, model, plan.dataParallel * plan.tensorParallel);
 
   // A language model's activations are [B, T, C], so the sequence is axis 1; an MLP's rows [B, F] play the sequence on axis 0.
-  const sequenceAxis = tokenInput === undefined ? 0 : 1;
+  const sequenceAxis = analysis.order.some((node) => node.type === 'TokenInput') ? 1 : 0;
   const sequenceParallel = plan.sequenceParallel;
   const used = new Set<string>();
   const entries: string[] = [];
-  for (const layer of layers) {
+  for (const layer of model.layers) {
+    const submodule = submodules.get(layer.id);
+    if (submodule === undefined) continue;
     const kind: ShardingKind = resolved.resolvedSharding.get(layer.id) ?? 'replicated';
-    if (layer.submodule === null) continue;
-    const key = pythonString(layer.submodule);
+    const key = pythonString(submodule);
     if (layer.kind === 'dense' && kind === 'column') {
       const options: string[] = [];
       if (sequenceParallel) options.push(`input_layouts=Shard(${sequenceAxis})`);
@@ -83,70 +68,35 @@ export function buildParallelCode(
   return parallelFunctions(plan, entries, used);
 }
 
-/** Lists the model's layers in forward order, with transformer blocks and feed-forward nodes opened into their linear layers and norms. */
-function planLayers(analysis: GraphAnalysis, bindings: ReadonlyMap<string, LayerBinding>): ExportLayer[] {
-  const layers: ExportLayer[] = [];
+/**
+ * Maps each plan layer name to its submodule in the exported model: a node id to
+ * the node's submodule, and `blocks.<i>.<path>` (the i-th TransformerBlock in
+ * forward order, as the engine's plan counts them) to `<block submodule>.<path>`.
+ */
+function planSubmodules(analysis: GraphAnalysis, bindings: ReadonlyMap<string, LayerBinding>): Map<string, string> {
+  const submodules = new Map<string, string>();
+  let blockIndex = 0;
   for (const node of analysis.order) {
-    const params = analysis.params.get(node.id)!;
-    const moduleName = bindings.get(node.id)?.moduleName ?? null;
-    const child = (path: string) => (moduleName === null ? null : `${moduleName}.${path}`);
-    const inputShape = analysis.incoming.get(node.id)?.get('input');
-    const shape = inputShape === undefined ? undefined : analysis.edgeShapes.get(inputShape.id);
-    const width = shape === undefined ? undefined : (shape[shape.length - 1] as number);
-
-    switch (node.type) {
-      case 'Input':
-      case 'TokenInput':
-        break;
-      case 'Dense':
-        layers.push({ id: node.id, kind: 'dense', inFeatures: width, outFeatures: params.units as number, submodule: moduleName });
-        break;
-      case 'MultiHeadAttention':
-        layers.push({ id: node.id, kind: 'attention', headCount: params.heads as number, submodule: moduleName });
-        break;
-      case 'AttentionHead':
-        layers.push({ id: node.id, kind: 'attention', headCount: 1, submodule: moduleName });
-        break;
-      case 'FeedForward':
-        layers.push(...feedForwardLayers(node.id, width, params.hiddenWidth as number, child));
-        break;
-      case 'TransformerBlock':
-        layers.push(
-          { id: `${node.id}.ln1`, kind: 'norm', submodule: child('ln1') },
-          { id: `${node.id}.attn`, kind: 'attention', headCount: params.heads as number, submodule: child('attn') },
-          { id: `${node.id}.ln2`, kind: 'norm', submodule: child('ln2') },
-          ...feedForwardLayers(`${node.id}.ff`, width, params.hiddenWidth as number, (path) => child(`ff.${path}`)),
-        );
-        break;
-      default:
-        if (NORM_TYPES.has(node.type)) layers.push({ id: node.id, kind: 'norm', submodule: moduleName });
-        else if (ELEMENTWISE_TYPES.has(node.type)) layers.push({ id: node.id, kind: 'elementwise', submodule: null });
-        // Softmax, Concat, embeddings, the unembedding and the Loss need whole feature rows.
-        else layers.push({ id: node.id, kind: 'rowwise', submodule: null });
-    }
-  }
-  return layers;
-}
-
-function feedForwardLayers(id: string, width: number | undefined, hiddenWidth: number, child: (path: string) => string | null): ExportLayer[] {
-  return [
-    { id: `${id}.fc1`, kind: 'dense', inFeatures: width, outFeatures: hiddenWidth, submodule: child('fc1') },
-    { id: `${id}.gelu`, kind: 'elementwise', submodule: null },
-    { id: `${id}.fc2`, kind: 'dense', inFeatures: hiddenWidth, outFeatures: width, submodule: child('fc2') },
-  ];
-}
-
-/** Replaces each node id in the tensor group that stands for several layers (a block, a feed-forward) by those layers. */
-function expandGroup(tensorGroup: readonly string[], layers: readonly ExportLayer[]): string[] {
-  const ids = new Set(layers.map((layer) => layer.id));
-  const expanded: string[] = [];
-  for (const id of tensorGroup) {
-    if (ids.has(id)) {
-      expanded.push(id);
+    const binding = bindings.get(node.id);
+    if (binding === undefined) continue;
+    if (node.type !== 'TransformerBlock') {
+      submodules.set(node.id, binding.moduleName);
       continue;
     }
-    const parts = layers.filter((layer) => layer.id.startsWith(`${id}.`)).map((layer) => layer.id);
-    expanded.push(...(parts.length > 0 ? parts : [id]));
+    const prefix = `blocks.${blockIndex++}`;
+    for (const path of ['ln1', 'attn', 'ln2', 'ff.fc1', 'ff.fc2']) submodules.set(`${prefix}.${path}`, `${binding.moduleName}.${path}`);
+  }
+  return submodules;
+}
+
+/** Replaces each TransformerBlock node id in the tensor group by the block's attention and feed-forward layers. */
+function expandBlocks(tensorGroup: readonly string[], analysis: GraphAnalysis): string[] {
+  const blockIds = analysis.order.filter((node) => node.type === 'TransformerBlock').map((node) => node.id);
+  const expanded: string[] = [];
+  for (const id of tensorGroup) {
+    const index = blockIds.indexOf(id);
+    if (index === -1) expanded.push(id);
+    else expanded.push(`blocks.${index}.attn`, `blocks.${index}.ff.fc1`, `blocks.${index}.ff.fc2`);
   }
   return expanded;
 }

@@ -80,7 +80,7 @@ def _decode_tensor(path: str, name: str, entry: object, body: memoryview) -> tor
     dtype_name = entry.get("dtype")
     if dtype_name not in _SAFETENSORS_DTYPES:
         supported = ", ".join(_SAFETENSORS_DTYPES)
-        raise ValueError(f"{path}: tensor {name!r} has dtype {dtype_name!r}, not one of {supported}.")
+        raise ValueError(f"{path}: tensor {name!r} has dtype {dtype_name!r}, not {supported}.")
     dtype, item_bytes = _SAFETENSORS_DTYPES[dtype_name]
     shape = entry.get("shape")
     offsets = entry.get("data_offsets")
@@ -113,6 +113,8 @@ def _swap_bytes(values: torch.Tensor, dtype: torch.dtype, item_bytes: int) -> to
 
 def write_safetensors(tensors: Dict[str, torch.Tensor], path: str) -> None:
     """Write tensors as float32 safetensors, sorted by name, as Tensorloom writes them."""
+    # NOTE: sorted() orders by code point and Tensorloom by UTF-16 unit, which differ only
+    # between names with characters above U+FFFF and names with ones from U+E000 to U+FFFF.
     names = sorted(tensors)
     header: Dict[str, object] = {}
     chunks: List[bytes] = []
