@@ -129,6 +129,12 @@ export interface GenerationResult {
 export interface RunOptions {
   /** Loads the last checkpoint of this project before training, checking tensor names, shapes and the vocabulary. */
   resume?: boolean;
+  /**
+   * Devices to train on. With a DeviceMesh node it must equal the mesh's data × tensor size
+   * (the run is rejected otherwise); without one, more than 1 trains data parallel over
+   * that many devices. Absent follows the DeviceMesh node, or one device without it.
+   */
+  deviceCount?: number;
 }
 
 export type RunEvent =

@@ -8,12 +8,13 @@ import { createNodeLauncher, resolveDeviceEntry } from '../devices/nodeLauncher'
 import { getLogLevel, setLogLevel } from '../log';
 import { processOutput, type CliOutput } from './output';
 import { runExport } from './export';
+import { runCheckParallel } from './checkParallel';
 import { runGenerate } from './generate';
 import { runTrain } from './train';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, MAIN_HELP, UsageError } from './usage';
 import { runValidate } from './validate';
 
-const COMMANDS = ['train', 'export', 'generate', 'validate'];
+const COMMANDS = ['train', 'export', 'generate', 'validate', 'check-parallel'];
 
 export async function runCli(argv: string[], output: CliOutput): Promise<number> {
   const [command, ...rest] = argv;
@@ -33,6 +34,8 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
         return runGenerate(rest, output);
       case 'validate':
         return runValidate(rest, output);
+      case 'check-parallel':
+        return await runCheckParallel(rest, output, createNodeLauncher(resolveDeviceEntry(import.meta.url)));
       default:
         throw new UsageError(`Unknown command "${command}": use one of ${COMMANDS.join(', ')}.`);
     }
@@ -46,8 +49,12 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
   }
 }
 
-// The CLI prints its own progress; the trainer's info lines would repeat it.
-if (process.env.TENSORLOOM_LOG === undefined && getLogLevel() === 'info') setLogLevel('warn');
+// The CLI prints its own progress; the trainer's info lines would repeat it. The variable
+// is set too, so device processes, which inherit the environment, stay as quiet.
+if (process.env.TENSORLOOM_LOG === undefined && getLogLevel() === 'info') {
+  setLogLevel('warn');
+  process.env.TENSORLOOM_LOG = 'warn';
+}
 
 runCli(process.argv.slice(2), processOutput).then((exitCode) => {
   process.exitCode = exitCode;

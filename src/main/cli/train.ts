@@ -22,6 +22,7 @@ interface TrainOptions {
   json: boolean;
   checkpoint: string | undefined;
   resume: boolean;
+  devices: number | undefined;
 }
 
 function parseTrainArgs(argv: string[]): TrainOptions | 'help' {
@@ -34,6 +35,7 @@ function parseTrainArgs(argv: string[]): TrainOptions | 'help' {
       json: { type: 'boolean' },
       checkpoint: { type: 'string' },
       resume: { type: 'boolean' },
+      devices: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     parseArgs,
@@ -52,6 +54,7 @@ function parseTrainArgs(argv: string[]): TrainOptions | 'help' {
     json: values.json === true,
     checkpoint: typeof values.checkpoint === 'string' ? parseCheckpointFlag('train', values.checkpoint) : undefined,
     resume: values.resume === true,
+    devices: values.devices === undefined ? undefined : parseIntegerFlag('train', '--devices', String(values.devices), 1),
   };
 }
 
@@ -118,7 +121,7 @@ export async function runTrain(argv: string[], output: CliOutput, launcher: Devi
         `${project.training.optimizer} learning rate ${project.training.learningRate}, seed ${project.training.seed}\n`,
     );
     try {
-      await services.startRun(project, { resume: options.resume });
+      await services.startRun(project, { resume: options.resume, ...(options.devices === undefined ? {} : { deviceCount: options.devices }) });
     } catch (error) {
       // The trainer already published the error event, which the reporter printed.
       if (!reporter.reportedError) output.stderr(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -175,6 +178,15 @@ class TrainReporter {
       case 'checkpoint':
         this.lastCheckpoint = event.path;
         return null;
+      case 'parallel-started': {
+        const { plan, devicePids } = event;
+        this.output.stderr(
+          `Running on ${devicePids.length} device processes (pids ${devicePids.join(', ')}): data ${plan.dataParallel} × tensor ${plan.tensorParallel}` +
+            `${plan.sequenceParallel ? ', sequence parallel' : ''}\n`,
+        );
+        this.writeJson({ event: 'parallel-started', plan, devicePids });
+        return null;
+      }
       case 'done': {
         this.progress?.clear();
         const durationMs = Date.now() - this.startedMs;

@@ -10,6 +10,8 @@ Commands:
   export <project.json>     Write the project as config, safetensors weights, ONNX or PyTorch.
   generate <project.json>   Continue a prompt with a trained language model's checkpoint.
   validate <project.json>   Check a project file and list every issue.
+  check-parallel <project.json>
+                            Run a few steps on one device and under the parallel plan, and compare.
 
 Options:
   -h, --help   Show this help, or a command's help after the command name.
@@ -18,7 +20,7 @@ Run "tensorloom <command> --help" for the options of one command.
 Set TENSORLOOM_LOG=debug|info|warn|error to change how much the run logs (default warn).
 `;
 
-export const TRAIN_HELP = `Usage: tensorloom train <project.json> [--epochs N] [--seed S] [--json] [--checkpoint PATH] [--resume]
+export const TRAIN_HELP = `Usage: tensorloom train <project.json> [--epochs N] [--seed S] [--json] [--checkpoint PATH] [--resume] [--devices N]
 
 Trains the project on one device process and reports every epoch on stderr:
 train loss, test loss, test accuracy, samples per second and seconds per epoch.
@@ -38,10 +40,32 @@ Options:
   --checkpoint PATH  Where to write the checkpoint, and read it with --resume (a .safetensors file).
   --resume           Start from the checkpoint's weights. Every tensor name and shape, and a language
                      model's vocabulary, must match the project; each mismatch is listed.
+  --devices N        Train on N device processes. With a DeviceMesh node, N must equal its
+                     data × tensor size; without one, N above 1 trains data parallel over N devices.
+                     The checkpoint holds the whole model under the same names as on one device.
   -h, --help         Show this help.
 
 Exit status: 0 when training completes, 1 when the project is invalid or training fails,
 2 for a usage error, 130 when interrupted.
+`;
+
+export const CHECK_PARALLEL_HELP = `Usage: tensorloom check-parallel <project.json> --steps K [--tolerance T] [--devices N] [--json]
+
+Runs K training steps from the project's seed on one device and under its
+parallel plan on real device processes, then prints the largest absolute and
+relative difference of the loss and of every parameter, and each device's
+collective calls and bytes per step. The plan comes from the DeviceMesh node;
+without one, --devices N runs data parallel over N devices.
+
+Options:
+  --steps K          Steps to run, 1 to 1000.
+  --tolerance T      Largest relative difference that passes (default 1e-5).
+  --devices N        Device count; with a DeviceMesh node it must equal data × tensor.
+  --json             Print the whole result as one JSON object on stdout.
+  -h, --help         Show this help.
+
+Exit status: 0 when every difference is within the tolerance, 1 when one is above it or the
+check fails, 2 for a usage error.
 `;
 
 export const EXPORT_HELP = `Usage: tensorloom export <project.json> --format F --out PATH [--weights PATH]

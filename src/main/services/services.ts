@@ -126,7 +126,12 @@ export function createServices(options: ServicesOptions): AppServices {
       if (resume && !existsSync(checkpointPath)) {
         throw new Error(`Cannot resume: there is no checkpoint at ${checkpointPath}. Train the project once without resuming to write it.`);
       }
-      return trainer.start(project, false, { checkpointPath, resumeFrom: resume ? checkpointPath : null, projectFolder: options.projectFolder ?? null });
+      return trainer.start(project, false, {
+        checkpointPath,
+        resumeFrom: resume ? checkpointPath : null,
+        projectFolder: options.projectFolder ?? null,
+        ...(runOptions?.deviceCount === undefined ? {} : { deviceCount: runOptions.deviceCount }),
+      });
     },
 
     async pauseRun(): Promise<RunStatus> {
