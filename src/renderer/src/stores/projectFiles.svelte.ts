@@ -8,7 +8,11 @@
 import type { ImportWeightsResult, ParseProjectResult, TensorloomApi } from '../../../shared/api';
 import type { ProjectFile, ProjectIssue } from '../../../shared/project';
 import { createEmptyProject, parseProject, serializeProject } from '../../../engine/io/project';
-import exampleProject from '../../../../resources/examples/mnist-mlp.json';
+import mnistExample from '../../../../resources/examples/mnist-mlp.json';
+import charTransformerExample from '../../../../resources/examples/char-transformer.json';
+import xorExample from '../../../../resources/examples/xor-mlp.json';
+import circlesExample from '../../../../resources/examples/circles-mlp.json';
+import spiralsExample from '../../../../resources/examples/spirals-mlp.json';
 import { defineContext } from '../lib/context';
 import type { ProjectStore } from './projectStore.svelte';
 
@@ -23,7 +27,21 @@ export interface ConfirmRequest {
   resolve(confirmed: boolean): void;
 }
 
-const EXAMPLE_LOCATION = 'mnist-mlp.json';
+export interface ExampleProject {
+  /** File name of the example in resources/examples, shown as its location. */
+  fileName: string;
+  label: string;
+  content: unknown;
+}
+
+/** The bundled example projects, in the order the toolbar lists them; the first is the default. */
+export const EXAMPLE_PROJECTS: readonly ExampleProject[] = [
+  { fileName: 'mnist-mlp.json', label: 'MNIST MLP', content: mnistExample },
+  { fileName: 'char-transformer.json', label: 'Char transformer', content: charTransformerExample },
+  { fileName: 'xor-mlp.json', label: 'XOR MLP', content: xorExample },
+  { fileName: 'circles-mlp.json', label: 'Circles MLP', content: circlesExample },
+  { fileName: 'spirals-mlp.json', label: 'Spirals MLP', content: spiralsExample },
+];
 
 /** Turns a project name into a file name safe on every platform: `My net` → `My net.json`. */
 export function downloadFileName(name: string): string {
@@ -99,10 +117,11 @@ export class ProjectFiles {
     await this.#applyOpened(location, parseProject(text, location));
   }
 
-  async openExample(): Promise<void> {
-    await this.#applyOpened(EXAMPLE_LOCATION, parseProject(JSON.stringify(exampleProject), EXAMPLE_LOCATION));
+  async openExample(example: ExampleProject = EXAMPLE_PROJECTS[0]): Promise<void> {
+    const location = example.fileName;
+    await this.#applyOpened(location, parseProject(JSON.stringify(example.content), location));
     // The example is a template: saving it must ask where, not overwrite a file.
-    if (this.#project.location === EXAMPLE_LOCATION) this.#project.location = null;
+    if (this.#project.location === location) this.#project.location = null;
   }
 
   async save(saveAs: boolean): Promise<void> {
