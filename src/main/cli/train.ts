@@ -139,6 +139,7 @@ export async function runTrain(argv: string[], output: CliOutput, launcher: Devi
 class TrainReporter {
   reportedError = false;
   private lastCheckpoint: string | null = null;
+  private lastEpoch: Extract<RunEvent, { kind: 'epoch' }> | null = null;
   private readonly progress: ProgressBar | null;
   private readonly startedMs = Date.now();
   private stepsPerEpoch = 0;
@@ -162,6 +163,7 @@ class TrainReporter {
         this.progress?.update(event.epoch, totalEpochs, event.step - (event.epoch - 1) * this.stepsPerEpoch, this.stepsPerEpoch, event.loss);
         return null;
       case 'epoch':
+        this.lastEpoch = event;
         this.progress?.clear();
         this.output.stderr(`${formatEpochLine({ ...event, totalEpochs, tokenName: tokenNameOf(this.project.dataset.tokenizer) })}\n`);
         this.writeJson({
@@ -191,7 +193,12 @@ class TrainReporter {
         this.progress?.clear();
         const durationMs = Date.now() - this.startedMs;
         const accuracy = event.testAccuracy === null ? 'n/a' : `${(event.testAccuracy * 100).toFixed(2)}%`;
-        this.output.stderr(`${event.reason === 'completed' ? 'Done' : 'Stopped'} after ${event.epochs} epochs in ${(durationMs / 1000).toFixed(1)} s, test accuracy ${accuracy}\n`);
+        const entropy = this.lastEpoch?.unigramEntropyNats;
+        const result =
+          entropy === undefined
+            ? `test accuracy ${accuracy}`
+            : `validation loss ${this.lastEpoch!.testLoss.toFixed(4)} nats/${tokenNameOf(this.project.dataset.tokenizer)} (unigram entropy ${entropy.toFixed(4)})`;
+        this.output.stderr(`${event.reason === 'completed' ? 'Done' : 'Stopped'} after ${event.epochs} epochs in ${(durationMs / 1000).toFixed(1)} s, ${result}\n`);
         if (this.lastCheckpoint !== null) this.output.stderr(`Checkpoint written to ${this.lastCheckpoint}\n`);
         this.writeJson({ event: 'done', reason: event.reason, epochs: event.epochs, testAccuracy: event.testAccuracy, durationMs, checkpoint: this.lastCheckpoint });
         return EXIT_OK;
