@@ -5,7 +5,7 @@
  * throttled to one message per `stepReportIntervalMs`, activation and attention
  * snapshots to one per `snapshotIntervalMs`.
  *
- * After the run ends (`done`) the session keeps its model, so it still answers
+ * After the run ends (`done`) the session keeps its model, so it still handles
  * probes and generation requests until main shuts the device down.
  */
 
@@ -174,7 +174,7 @@ export class TrainingSession {
 
   setProbe(probe: ActivationProbe): void {
     this.probe = probe;
-    // After the run the model keeps its final weights, so a probe still gets an answer.
+    // After the run the model keeps its final weights, so a probe still gets a snapshot.
     try {
       this.sendSnapshot();
     } catch (error) {
@@ -184,7 +184,7 @@ export class TrainingSession {
 
   /**
    * Generates text for `request` a few tokens per event-loop turn, streaming each token.
-   * A failure answers this request only and leaves the run going.
+   * A failure ends this request only and leaves the run going.
    */
   generate(requestId: string, request: GenerationRequest): void {
     const text = this.text;
@@ -411,7 +411,7 @@ export function createOptimizer(project: ProjectFile, parameters: Map<string, Te
   }
 }
 
-/** The warmup-cosine schedule decays to a tenth of the learning rate over the whole run. */
+/** Returns the warmup-cosine schedule, which decays to a tenth of the learning rate over the whole run, or null for a constant rate. */
 export function createSchedule(project: ProjectFile, totalSteps: number): ((step: number) => number) | null {
   const { training } = project;
   if (training.schedule !== 'warmup-cosine') return null;
