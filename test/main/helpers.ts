@@ -1,12 +1,20 @@
 /** Shared helpers for the main-process tests: projects, event waiting, process checks. */
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunEvent, Unsubscribe } from '../../src/shared/api';
 import { DEFAULT_TRAINING, PROJECT_FORMAT, PROJECT_VERSION, type ProjectFile } from '../../src/shared/project';
 import type { DeviceHandle, DeviceLauncher } from '../../src/main/devices/launcher';
 import type { DeviceEntry } from '../../src/main/devices/nodeLauncher';
+import { DATA_FOLDER_ENV } from '../../src/main/trainer/checkpointPaths';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+// Runs started through the services write checkpoints to the per-user data folder, so the
+// tests point it at a temporary folder instead of the home directory. Child processes inherit it.
+process.env[DATA_FOLDER_ENV] ??= mkdtempSync(join(tmpdir(), 'tensorloom-data-'));
 
 export const fakeDeviceEntry: DeviceEntry = {
   path: fileURLToPath(new URL('./fixtures/fakeDevice.ts', import.meta.url)),
