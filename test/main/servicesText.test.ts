@@ -6,7 +6,7 @@ import { createNodeLauncher } from '../../src/main/devices/nodeLauncher';
 import { setLogSink } from '../../src/main/log';
 import { createServices, type AppServices } from '../../src/main/services/services';
 import { checkpointFolder, checkpointPathBeside, checkpointPathFor, DATA_FOLDER_ENV } from '../../src/main/trainer/checkpointPaths';
-import { realDeviceEntry, recordEvents, waitForEvent } from './helpers';
+import { realDeviceEntry, recordEvents, waitForEvent, xorProject } from './helpers';
 import { tinyTextProject, writeText } from './textHelpers';
 
 let folder: string;
@@ -96,5 +96,19 @@ describe('services with a text model', () => {
     await expect(services.generateText({ prompt: 'the', temperature: 1, maxTokens: 3, topK: 500 })).rejects.toThrow(
       'generateText: topK must be a whole number from 1 to the vocabulary size',
     );
+  });
+
+  it('probes a classifier after its run', async () => {
+    const services = makeServices();
+    const done = waitForEvent(services, 'done');
+    await services.startRun(xorProject({ epochs: 1 }));
+    await done;
+
+    const probed = waitForEvent(services, 'activations', (event) => event.snapshot.nodeId === 'fc1');
+    await services.setActivationProbe({ nodeId: 'fc1', sampleIndex: 2 });
+    const { snapshot } = await probed;
+    expect(snapshot.sampleIndex).toBe(2);
+    expect(snapshot.values).toHaveLength(16);
+    expect((await services.getRunStatus()).state).toBe('idle');
   });
 });
