@@ -79,8 +79,8 @@ export interface ActivationSnapshot {
 }
 
 /**
- * What every attention node of a language model does with one input text, computed in the
- * device process after the last training step. `tokens[i]` is the decoded token at position i,
+ * Attention weights of every attention node of a language model for one input text, computed in
+ * the device process after the last training step. `tokens[i]` is the decoded token at position i,
  * which labels both row i (the query) and column i (the key) of every head's weights.
  */
 export interface AttentionSnapshot {
@@ -151,10 +151,10 @@ export type RunEvent =
       samplesPerSecond: number;
       durationMs: number;
       /**
-       * Language models only: `trainLoss` and `testLoss` are then next-token losses in nats per
-       * token on training and validation windows, `testAccuracy` the share of positions whose most
-       * likely next token is right, and this the entropy of the training text's token frequencies,
-       * the loss of a model that ignores context.
+       * Language models only: the entropy of the training text's token frequencies, which is the
+       * loss of a model that ignores context. `trainLoss` and `testLoss` are then next-token losses
+       * in nats per token on training and validation windows. `testAccuracy` is the share of
+       * positions whose most likely next token is right.
        */
       unigramEntropyNats?: number;
       /** Language models only: training tokens per second (`samplesPerSecond` counts windows). */

@@ -27,7 +27,7 @@ export interface DeviceSettings {
   snapshotIntervalMs: number;
   /** The node and test sample that activation snapshots show; a null node id turns them off. */
   probe: ActivationProbe;
-  /** Where the device writes checkpoints (safetensors); null or absent writes none. */
+  /** Path of the checkpoints (safetensors) the device writes; null or absent writes none. */
   checkpointPath?: string | null;
   /** A checkpoint to load before training; its names, shapes and vocabulary must match the project. */
   resumeFrom?: string | null;
@@ -76,7 +76,7 @@ export type MainToDeviceMessage =
   | { type: 'set-probe'; probe: ActivationProbe }
   /** Generates text with the current model, between training steps or after the run ended. */
   | { type: 'generate'; requestId: string; request: GenerationRequest }
-  /** Ends a device that stayed up after its run to answer probes and generation. */
+  /** Ends a device that stayed up after its run to handle probes and generation. */
   | { type: 'shutdown' }
   /** Electron only: the ports to the other devices of a parallel run, transferred with the message, in the order of `peers`. */
   | { type: 'mesh-ports'; peers: number[] };
@@ -116,7 +116,7 @@ export type DeviceToMainMessage =
   | { type: 'generation-error'; requestId: string; message: string }
   | { type: 'state'; state: DeviceRunState }
   /**
-   * The run ended. The device stays up afterwards to answer `set-probe` and `generate` until
+   * The run ended. The device stays up afterwards to handle `set-probe` and `generate` until
    * main sends `shutdown` or kills it.
    */
   | { type: 'done'; reason: 'completed' | 'stopped'; epochs: number; testAccuracy: number | null }
