@@ -8,8 +8,21 @@ export function appUrl(): string {
   return url;
 }
 
+/** Uncaught exceptions of each page opened with `openApp`. A view that throws while rendering leaves stale content behind. */
+const pageErrors = new WeakMap<Page, string[]>();
+
+/** Returns the uncaught exceptions the page threw since the last call, and forgets them. */
+export function takePageErrors(page: Page): string[] {
+  return (pageErrors.get(page) ?? []).splice(0);
+}
+
 /** Opens the app and waits until it is connected to the web-mode server. */
 export async function openApp(page: Page): Promise<void> {
+  if (!pageErrors.has(page)) {
+    const errors: string[] = [];
+    pageErrors.set(page, errors);
+    page.on('pageerror', (error) => errors.push(error.message));
+  }
   await page.goto(appUrl());
   await expect(page.getByTestId('canvas')).toBeVisible();
   await expect(page.getByTestId('connection-banner')).toHaveCount(0);

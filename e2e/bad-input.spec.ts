@@ -1,7 +1,11 @@
 /** Bad input in the UI: each mistake is reported where it happens and nothing bad gets applied. */
 
 import { expect, test } from '@playwright/test';
-import { node, openApp, selectNode } from './app';
+import { node, openApp, selectNode, takePageErrors } from './app';
+
+test.afterEach(({ page }) => {
+  expect(takePageErrors(page)).toEqual([]);
+});
 
 test.beforeEach(async ({ page }) => {
   await openApp(page);

@@ -5,7 +5,7 @@
  */
 
 import { expect, test, type Page } from '@playwright/test';
-import { connectPorts, dropNode, node, openApp, selectNode, setRunField, stopLeftoverRun } from './app';
+import { connectPorts, dropNode, node, openApp, selectNode, setRunField, stopLeftoverRun, takePageErrors } from './app';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -14,6 +14,10 @@ let page: Page;
 test.beforeAll(async ({ browser }) => {
   page = await browser.newPage();
   await openApp(page);
+});
+
+test.afterEach(() => {
+  expect(takePageErrors(page)).toEqual([]);
 });
 
 test.afterAll(async () => {

@@ -1,7 +1,11 @@
 /** Editing the graph on the canvas: adding, selecting and deleting nodes, undo and redo, and rejected connections. */
 
 import { expect, test } from '@playwright/test';
-import { node, openApp, selectNode } from './app';
+import { node, openApp, selectNode, takePageErrors } from './app';
+
+test.afterEach(({ page }) => {
+  expect(takePageErrors(page)).toEqual([]);
+});
 
 test.beforeEach(async ({ page }) => {
   await openApp(page);

@@ -1,15 +1,14 @@
 /** The bundled examples open from the toolbar, and the character transformer steps and shows both layers' attention. */
 
 import { expect, test } from '@playwright/test';
-import { node, openApp, stopLeftoverRun } from './app';
+import { node, openApp, stopLeftoverRun, takePageErrors } from './app';
 
 test.afterEach(async ({ page }) => {
   await stopLeftoverRun(page);
+  expect(takePageErrors(page)).toEqual([]);
 });
 
 test('character transformer example steps once', async ({ page }) => {
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
   await openApp(page);
 
   await page.getByTestId('project-example').selectOption({ label: 'Char transformer' });
@@ -33,5 +32,4 @@ test('character transformer example steps once', async ({ page }) => {
 
   await page.getByTestId('run-stop').click();
   await expect(page.getByTestId('run-state')).toHaveText('stopped', { timeout: 30_000 });
-  expect(pageErrors).toEqual([]);
 });

@@ -6,7 +6,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
-import { node, openApp } from './app';
+import { node, openApp, takePageErrors } from './app';
 import { readSafetensors, writeZeroSafetensors } from './safetensors';
 
 /** Where the screenshots of the new dialogs go; test-results/ is ignored by git. */
@@ -32,19 +32,14 @@ async function exportAs(page: Page, format: string, weights?: string): Promise<{
   return { fileName: download.suggestedFilename(), bytes };
 }
 
-/** Uncaught exceptions in the page during one test. */
-let pageErrors: string[] = [];
-
 test.beforeEach(async ({ page }) => {
-  pageErrors = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
   await openApp(page);
   await page.getByTestId('project-open-example').click();
   await expect(node(page, 'fc1')).toBeVisible();
 });
 
-test.afterEach(() => {
-  expect(pageErrors).toEqual([]);
+test.afterEach(({ page }) => {
+  expect(takePageErrors(page)).toEqual([]);
 });
 
 test('config export downloads the project JSON', async ({ page }) => {

@@ -2,7 +2,11 @@
 
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
-import { appUrl, node, openApp, selectNode } from './app';
+import { appUrl, node, openApp, selectNode, takePageErrors } from './app';
+
+test.afterEach(({ page }) => {
+  expect(takePageErrors(page)).toEqual([]);
+});
 
 test.beforeEach(async ({ page }) => {
   await openApp(page);

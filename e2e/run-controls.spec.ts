@@ -1,10 +1,11 @@
 /** Pause, Resume and Stop drive a real run in the device process, and the buttons follow its state. */
 
 import { expect, test } from '@playwright/test';
-import { node, openApp, stopLeftoverRun } from './app';
+import { node, openApp, stopLeftoverRun, takePageErrors } from './app';
 
 test.afterEach(async ({ page }) => {
   await stopLeftoverRun(page);
+  expect(takePageErrors(page)).toEqual([]);
 });
 
 test('pause, resume and stop a run', async ({ page }) => {

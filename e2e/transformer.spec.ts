@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { connectPorts, dropNode, node, openApp, selectNode, setRunField, stopLeftoverRun } from './app';
+import { connectPorts, dropNode, node, openApp, selectNode, setRunField, stopLeftoverRun, takePageErrors } from './app';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -19,12 +19,9 @@ const CONTEXT_LENGTH = 16;
 
 let page: Page;
 let textFolder: string;
-/** Uncaught exceptions in the page; a view that throws while rendering leaves stale content behind. */
-const pageErrors: string[] = [];
 
 test.beforeAll(async ({ browser }) => {
   page = await browser.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
   await openApp(page);
   textFolder = await mkdtemp(join(tmpdir(), 'tensorloom-e2e-text-'));
 });
@@ -36,7 +33,7 @@ test.afterAll(async () => {
 });
 
 test.afterEach(() => {
-  expect(pageErrors).toEqual([]);
+  expect(takePageErrors(page)).toEqual([]);
 });
 
 async function fitView(): Promise<void> {
