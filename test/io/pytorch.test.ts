@@ -336,19 +336,51 @@ if (torchProblem === null && pythonLintProblem !== null) {
 }
 const withPythonLint = torchProblem === null && pythonLintProblem === null ? describe : describe.skip;
 
+/** Builds a language model that uses every helper class of the export, with sinusoidal or learned positions. */
+function everyLayerGraph(positions: 'sinusoidal' | 'learned'): ProjectGraph {
+  const chainIds = ['embed', 'pos', 'block', 'attn', 'ff', 'norm', 'head', 'unembed'];
+  return {
+    nodes: [
+      node('tokens', 'TokenInput', { contextLength: 4 }),
+      node('embed', 'Embedding', { width: 8 }),
+      node('pos', 'PositionalEncoding', { kind: positions }),
+      node('block', 'TransformerBlock', { heads: 2, hiddenWidth: 16, norm: 'rms' }),
+      node('attn', 'MultiHeadAttention', { heads: 2 }),
+      node('ff', 'FeedForward', { hiddenWidth: 16 }),
+      node('norm', 'RMSNorm'),
+      node('head', 'AttentionHead', { headSize: 8 }),
+      node('unembed', 'Unembedding', { tieTo: 'embed' }),
+      node('loss', 'Loss'),
+    ],
+    edges: [
+      edge('tokens', 'tokens', 'embed', 'input'),
+      ...chainIds.slice(1).map((id, index) => edge(chainIds[index], 'output', id, 'input')),
+      edge('unembed', 'output', 'loss', 'prediction'),
+      edge('tokens', 'targets', 'loss', 'target'),
+    ],
+  };
+}
+
 withPythonLint('exported file style', () => {
-  it('passes pyflakes and pycodestyle', () => {
-    const source = exportPytorch(readExample('mnist-mlp'), {
-      plan: { dataParallel: 1, tensorParallel: 2, sequenceParallel: true, tensorGroup: ['fc1', 'fc2'] },
+  const textShapes: DatasetShapes = { featureShape: [], classCount: 5, task: 'language-model', vocabularySize: 5 };
+  const textProject = (graph: ProjectGraph): ProjectFile => ({ ...project(graph), dataset: { id: 'brown' } });
+  const exports: Array<[string, string]> = [
+    ['MLP with a plan', exportPytorch(readExample('mnist-mlp'), { plan: { dataParallel: 1, tensorParallel: 2, sequenceParallel: true, tensorGroup: ['fc1', 'fc2'] } })],
+    ['language model with sinusoidal positions', exportPytorch(textProject(everyLayerGraph('sinusoidal')), { dataset: textShapes })],
+    ['language model with learned positions', exportPytorch(textProject(everyLayerGraph('learned')), { dataset: textShapes })],
+  ];
+  const check = [
+    'import subprocess, sys',
+    'flakes = subprocess.run([sys.executable, "-m", "pyflakes", "model.py"], capture_output=True, text=True)',
+    'style = subprocess.run([sys.executable, "-m", "pycodestyle", "--max-line-length=99", "model.py"], capture_output=True, text=True)',
+    'print(flakes.stdout + style.stdout, end="")',
+  ].join('\n');
+
+  for (const [name, source] of exports) {
+    it(`${name} passes pyflakes and pycodestyle`, () => {
+      const run = runScriptBeside(source, {}, check);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toBe('');
     });
-    const check = [
-      'import subprocess, sys',
-      'flakes = subprocess.run([sys.executable, "-m", "pyflakes", "model.py"], capture_output=True, text=True)',
-      'style = subprocess.run([sys.executable, "-m", "pycodestyle", "--max-line-length=99", "model.py"], capture_output=True, text=True)',
-      'print(flakes.stdout + style.stdout, end="")',
-    ].join('\n');
-    const run = runScriptBeside(source, {}, check);
-    expect(run.stderr).toBe('');
-    expect(run.stdout).toBe('');
-  });
+  }
 });

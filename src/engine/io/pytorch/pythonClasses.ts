@@ -45,7 +45,7 @@ class AttentionHead(nn.Module):
         k = F.linear(x, self.w_k)  # [B, T, H]
         v = F.linear(x, self.w_v)  # [B, T, H]
         # [B, T, H] @ [B, H, T] -> [B, T, T]
-        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+        scores = q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5
         if self.causal:
             length = x.shape[-2]
             later = torch.ones(length, length, dtype=torch.bool, device=x.device).triu(1)  # [T, T]
@@ -166,7 +166,7 @@ class LearnedPositions(nn.Module):
     needs: [],
     source: String.raw`
 class SinusoidalPositions(nn.Module):
-    """Add fixed sines and cosines to vectors [B, T, C], from a buffer that state_dict() leaves out."""
+    """Add fixed sines and cosines to vectors [B, T, C], from a non-persistent buffer."""
 
     def __init__(self, max_length: int, width: int) -> None:
         super().__init__()

@@ -10,7 +10,6 @@ export const PYTHON_IMPORTS = [
   'from __future__ import annotations',
   '',
   'import json',
-  'import math',
   'import struct',
   'import sys',
   'from typing import Dict, List',
@@ -90,7 +89,9 @@ def _decode_tensor(path: str, name: str, entry: object, body: memoryview) -> tor
     if not offsets_valid or not all(isinstance(offset, int) for offset in offsets):
         raise ValueError(f"{path}: tensor {name!r} has invalid data_offsets {offsets!r}.")
     begin, end = offsets
-    count = math.prod(shape)
+    count = 1
+    for dim in shape:
+        count *= dim
     if not 0 <= begin <= end <= len(body) or end - begin != count * item_bytes:
         raise ValueError(
             f"{path}: tensor {name!r} has data_offsets {offsets} but its shape {shape} needs "
