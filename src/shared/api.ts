@@ -130,9 +130,9 @@ export interface RunOptions {
   /** Loads the last checkpoint of this project before training, checking tensor names, shapes and the vocabulary. */
   resume?: boolean;
   /**
-   * Devices to train on. With a DeviceMesh node it must equal the mesh's data × tensor size
-   * (the run is rejected otherwise); without one, more than 1 trains data parallel over
-   * that many devices. Absent follows the DeviceMesh node, or one device without it.
+   * Devices to train on. With a DeviceMesh node it must equal the mesh's data × tensor size,
+   * or the run is rejected. Without one, more than 1 trains data parallel over that many
+   * devices. Absent follows the DeviceMesh node, or one device without it.
    */
   deviceCount?: number;
 }
@@ -422,9 +422,9 @@ export interface TensorloomApi {
   openProjectWithWeights(): Promise<OpenedProjectWithWeights | null>;
   /**
    * Runs `options.steps` training steps of `project` from its seed on one device process
-   * and under its parallel plan on real device processes, and returns the largest
-   * differences of the loss and of every parameter, with each device's collective counts
-   * per step. Without a DeviceMesh node, `options.deviceCount` devices run data parallel.
+   * and under its parallel plan on real device processes. Returns the largest differences
+   * of the loss and of every parameter, with each device's collective counts per step.
+   * Without a DeviceMesh node, `options.deviceCount` devices run data parallel.
    * Rejects with the plan's issues when the plan cannot run, and when a run is active.
    */
   checkParallel(project: ProjectFile, options: ParallelCheckOptions): Promise<ParallelCheckResult>;

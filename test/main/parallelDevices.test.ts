@@ -119,7 +119,7 @@ describe('checkParallel on device processes', () => {
     expect(result.plan.sequenceParallel).toBe(true);
     for (const report of result.stepReports[0]) {
       // Attention and the feed-forward each start with an all-gather of the sequence and end
-      // with a reduce-scatter in place of an all-reduce; the backward pass mirrors them.
+      // with a reduce-scatter in place of an all-reduce. The backward pass mirrors them.
       expect(callsOf(report, 'forward', 'all-gather')).toBe(2);
       expect(callsOf(report, 'forward', 'reduce-scatter')).toBe(2);
       expect(callsOf(report, 'forward', 'all-reduce')).toBe(0);

@@ -5,9 +5,9 @@
  *
  * An MLP graph names its plan layers by node id. A transformer graph (Token input,
  * Embedding, positional encoding, TransformerBlock nodes, a final norm and an
- * Unembedding) runs as the language model of transformerWorkload.ts, whose layers
- * are named `blocks.0.attn`, `blocks.0.ff.fc1` and so on, so a block node in the
- * group puts its attention and both feed-forward layers in the group.
+ * Unembedding) runs as the language model of transformerWorkload.ts. Its layers are
+ * named `blocks.0.attn`, `blocks.0.ff.fc1` and so on, so a block node in the group
+ * puts its attention and both feed-forward layers in the group.
  */
 
 import {
@@ -217,9 +217,9 @@ export interface NodeShardingView {
   /** The tensor-parallel group node the layer sits in, or null. */
   groupId: string | null;
   /**
-   * Tensor indices (0 to tensorParallel − 1) whose devices hold a distinct part of the
-   * layer; every index for a split layer, only [0] for a replicated one, since each
-   * device holds the same copy. Colour a node by these.
+   * Tensor indices (0 to tensorParallel − 1) whose devices store a distinct part of the
+   * layer. A split layer lists every index, and a replicated one only [0], because each
+   * device stores the same copy. Colour a node by these.
    */
   deviceParts: number[];
   /** Share of the layer's weights one device holds: 1 / tensorParallel for a split layer, 1 otherwise. */

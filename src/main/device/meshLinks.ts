@@ -1,8 +1,7 @@
 /**
- * The device side of the mesh: connects this device to every other device of a
+ * The device side of the mesh. It connects this device to every other device of a
  * parallel run, over Unix domain sockets under Node or over the MessagePorts that
- * main transferred under Electron, and puts a receive timeout on the transport the
- * executor uses.
+ * main transferred under Electron. The transport the executor uses gets a receive timeout.
  */
 
 import type { ParallelDeviceSettings } from '../../shared/device';

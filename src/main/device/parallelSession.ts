@@ -191,8 +191,8 @@ export class ParallelSession {
     this.drive();
   }
 
-  // NOTE: activation snapshots and text generation need the whole model on one device, which a
-  // parallel run only builds at epoch ends, so a parallel device answers neither yet.
+  // NOTE: activation snapshots and text generation need the whole model on one device. A parallel
+  // run builds it only at epoch ends, so a parallel device sends neither yet.
   setProbe(): void {
     this.send({ type: 'log', level: 'debug', message: 'activation snapshots are not available under a parallel plan' });
   }

@@ -8,10 +8,10 @@
  *   which leads the others over the mesh, and `shutdown` to every device;
  * - passes on device 0's reports and every device's step reports, and reports
  *   `ready` once all devices are ready;
- * - on the first failure (an error report or a process that ends before the run
- *   is done) kills every device, waits until all have exited, and reports the
- *   root cause: a process that died on its own, named by index and pid, before the
- *   errors its peers reported when their links broke.
+ * - on the first failure (an error report, or a process that ends before the run
+ *   is done) kills every device and waits until all have exited. Then it reports
+ *   the root cause, named by device index and pid. A process that died on its own
+ *   comes before the errors its peers reported when their links to it broke.
  */
 
 import type { DeviceToMainMessage, MainToDeviceMessage, ParallelDeviceSettings } from '../../shared/device';

@@ -7,7 +7,7 @@
  *
  * All integers are little-endian, and the frame length counts everything after
  * itself. A peer first sends one hello frame with the tag `hello` and its rank as
- * the only value, so the listening side knows who connected.
+ * the only value, so the listening side learns which rank connected.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -199,7 +199,7 @@ export async function connectSocketMesh(options: SocketMeshOptions): Promise<Soc
   return new SocketTransport(rank, sockets, { receiveTimeoutMs: options.receiveTimeoutMs });
 }
 
-/** Resolves once every higher rank has connected and said hello. */
+/** Resolves once every higher rank has connected and sent its hello frame. */
 function acceptPeers(server: Server, rank: number, worldSize: number, sockets: Array<Socket | null>): Promise<void> {
   let waiting = worldSize - 1 - rank;
   return new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 /**
- * The check of a plan against one device on real device processes: the pool runs
+ * The check of a plan against one device on real device processes. The pool runs
  * k steps of the plan, and device 0 also runs the same steps on the whole model in
- * its own process, then compares the losses and the gathered parameters.
+ * its own process. Device 0 then compares the losses and the gathered parameters.
  */
 
 import type { ParallelCheckOptions, ParallelCheckResult, ParallelStepReport } from '../../shared/api';

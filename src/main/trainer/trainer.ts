@@ -432,7 +432,7 @@ export class Trainer {
         this.emit({ kind: 'parallel-step', runId, report: message.report });
         return;
       case 'parallel-check':
-        // Only checkParallel asks for a check, and it reads the result from the pool itself.
+        // Only checkParallel starts a check, and it reads the result from the pool itself.
         return;
     }
   }
