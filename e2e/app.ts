@@ -11,7 +11,7 @@ export function appUrl(): string {
 /** Uncaught exceptions of each page opened with `openApp`. A view that throws while rendering leaves stale content behind. */
 const pageErrors = new WeakMap<Page, string[]>();
 
-/** Returns the uncaught exceptions the page threw since the last call, and forgets them. */
+/** Returns the uncaught exceptions the page threw since the last call, and clears the list. */
 export function takePageErrors(page: Page): string[] {
   return (pageErrors.get(page) ?? []).splice(0);
 }
