@@ -135,6 +135,8 @@ export interface RunOptions {
    * devices. Absent follows the DeviceMesh node, or one device without it.
    */
   deviceCount?: number;
+  /** Parallel runs: the link of the step cost estimates in `parallel-step` events. Default NVLink. */
+  link?: LinkSettings;
 }
 
 export type RunEvent =
@@ -197,6 +199,23 @@ export interface ParallelTimelineSpan {
   endMs: number;
 }
 
+/** One collective call of a step on one device. */
+export interface CollectiveCall {
+  /** Step phase: `forward`, `backward`, `gradient-sync` or `optimizer`. */
+  phase: string;
+  kind: ParallelCollectiveKind;
+  /** Process group, such as `tensor[data=0]` or `data[tensor=1]`. */
+  groupName: string;
+  groupSize: number;
+  /** Bytes of the tensor passed in: the full buffer for all-reduce and reduce-scatter, the shard for all-gather. */
+  inputBytes: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Milliseconds from the start of the step. */
+  startMs: number;
+  endMs: number;
+}
+
 /** Bytes one device holds for training under a parallel plan. */
 export interface DeviceMemoryReport {
   parameterBytes: number;
@@ -245,6 +264,11 @@ export interface ParallelStepReport {
   memory: DeviceMemoryReport;
   /** Measured spans of the step on this machine, where every device is a process on the same CPU. */
   timeline: ParallelTimelineSpan[];
+  /**
+   * Every collective of the step in call order, so a cost estimate for another link can be
+   * computed without a new run (`estimateReportedStep` in src/engine/parallel/reportEstimate.ts).
+   */
+  collectiveCalls: CollectiveCall[];
   computeMs: number;
   communicationMs: number;
   /** Estimate for the link of the run's `link` setting (NVLink unless set). */

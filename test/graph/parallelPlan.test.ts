@@ -3,11 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { ParallelStepReport } from '../../src/shared/api';
 import type { GraphNode, ProjectFile, ProjectGraph, ProjectIssue } from '../../src/shared/project';
 import { compileGraph } from '../../src/engine/graph/compile';
+import { parallelViewOf } from '../../src/engine/graph/parallelView';
 import { validateGraph } from '../../src/engine/graph/validate';
 import { parseProject, serializeProject } from '../../src/engine/io/project';
 import { describeGraphSharding, planFromGraph, readTransformerGraph } from '../../src/engine/parallel/graphPlan';
+import { estimateReportedStep } from '../../src/engine/parallel/reportEstimate';
 import { Rng } from '../../src/engine/tensor/random';
 
 const MNIST = { featureShape: [784], classCount: 10 };
@@ -195,5 +198,60 @@ describe('project files with plans', () => {
     const parsed = parseProject(readFileSync(join(examples, 'mnist-mlp.json'), 'utf8'), 'mnist-mlp.json');
 
     expect(parsed.ok).toBe(true);
+  });
+});
+
+describe('parallelViewOf', () => {
+  it('resolves the default sharding', () => {
+    const view = parallelViewOf(loadExample('mnist-mlp-dp2-tp2.json').graph, MNIST);
+
+    expect(view.deviceCount).toBe(4);
+    expect(view.nodes.find((node) => node.nodeId === 'fc1')?.sharding).toBe('column');
+    expect(view.nodes.find((node) => node.nodeId === 'fc2')?.sharding).toBe('row');
+    expect(view.nodes.find((node) => node.nodeId === 'fc3')?.sharding).toBe('replicated');
+    expect(view.nodes.some((node) => node.nodeId === 'mesh')).toBe(false);
+  });
+
+  it('shows one device without a mesh', () => {
+    expect(parallelViewOf(loadExample('mnist-mlp.json').graph, MNIST).deviceCount).toBe(1);
+  });
+});
+
+describe('estimateReportedStep', () => {
+  const report: ParallelStepReport = {
+    step: 1,
+    deviceIndex: 0,
+    dataIndex: 0,
+    tensorIndex: 0,
+    collectives: {
+      'all-reduce': { calls: 1, bytesSent: 1000, bytesReceived: 1000 },
+      'all-gather': { calls: 0, bytesSent: 0, bytesReceived: 0 },
+      'reduce-scatter': { calls: 0, bytesSent: 0, bytesReceived: 0 },
+      broadcast: { calls: 0, bytesSent: 0, bytesReceived: 0 },
+    },
+    collectivesByPhase: {},
+    memory: { parameterBytes: 0, gradientBytes: 0, optimizerStateBytes: 0, activationBytes: 0 },
+    timeline: [
+      { kind: 'compute', label: 'forward', startMs: 0, endMs: 2 },
+      { kind: 'communication', label: 'all-reduce data[tensor=0]', startMs: 2, endMs: 5 },
+    ],
+    collectiveCalls: [
+      { phase: 'gradient-sync', kind: 'all-reduce', groupName: 'data[tensor=0]', groupSize: 2, inputBytes: 1000, bytesSent: 1000, bytesReceived: 1000, startMs: 2, endMs: 5 },
+    ],
+    computeMs: 2,
+    communicationMs: 3,
+    estimate: { linkName: '', bandwidthBytesPerSecond: 1, latencyMs: 0, computeMs: 0, communicationMs: 0, stepMs: 0, timeline: [] },
+  };
+
+  it('prices a custom link', () => {
+    const estimate = estimateReportedStep(report, { preset: 'custom', bandwidthBytesPerSecond: 1e6, latencyMs: 1 });
+
+    // A ring all-reduce over 2 devices takes 2 steps of 1 ms latency, plus 1000 B at 1 MB/s.
+    expect(estimate.communicationMs).toBeCloseTo(3, 9);
+    expect(estimate.stepMs).toBeCloseTo(5, 9);
+  });
+
+  it('rejects a custom link without numbers', () => {
+    expect(() => estimateReportedStep(report, { preset: 'custom' })).toThrow(/bandwidth NaN B\/s/);
   });
 });

@@ -227,10 +227,10 @@ export interface NodeShardingView {
 }
 
 /**
- * Returns every computing node's sharding under the plan of `graph`, with the inferred
- * defaults filled in (Dense layers alternate column then row, attention by heads), for
- * the canvas to colour by device. `resolved` is the plan's resolved sharding by layer
- * name, when the plan has been resolved; otherwise the defaults are inferred here.
+ * Returns every computing node's sharding under the plan of `graph`, for the canvas to
+ * colour by device. `layerSharding` is the resolved sharding by layer name (from
+ * `inferSharding`, or `parallelViewOf` in graph/parallelView.ts, which computes it), and
+ * a layer missing from it is replicated.
  */
 export function describeGraphSharding(graph: ProjectGraph, layerSharding: ReadonlyMap<string, ShardingKind>): NodeShardingView[] {
   const plan = planFromGraph(graph);

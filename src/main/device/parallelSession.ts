@@ -14,7 +14,8 @@ import type { DeviceSettings, DeviceToMainMessage, ParallelDeviceSettings } from
 import type { ProjectFile } from '../../shared/project';
 import { makeBatches } from '../../engine/data/batches';
 import { noGrad } from '../../engine/tensor/tensor';
-import { LINK_PRESETS, estimateStep, withLink, type LinkModel } from '../../engine/parallel/costModel';
+import { estimateStep, type LinkModel } from '../../engine/parallel/costModel';
+import { linkOfSettings } from '../../engine/parallel/reportEstimate';
 import { PlanExecutor, type StepResult } from '../../engine/parallel/executor';
 import { compareParameters, RELATIVE_FLOOR } from '../../engine/parallel/oneDeviceCheck';
 import type { Transport } from '../../engine/parallel/transport';
@@ -63,6 +64,10 @@ export class ParallelSession {
       // NOTE: clipping needs the norm over every shard, which the plan executor does not compute yet.
       throw new DeviceRunError('Gradient clipping is not available under a parallel plan yet. Remove training.gradientClipNorm or train on one device.');
     }
+    if (settings.resumeFrom !== undefined && settings.resumeFrom !== null) {
+      // NOTE: a checkpoint holds unsharded tensors, and cutting them into this device's shards is not written yet.
+      throw new DeviceRunError('Resuming from a checkpoint is not available under a parallel plan yet. Resume on one device, or start the parallel run without resuming.');
+    }
     this.task = createParallelTask(project, settings.projectFolder ?? undefined);
     const { dataParallel, tensorParallel, sequenceParallel, tensorGroup, sharding } = this.parallel;
     this.executor = new PlanExecutor({
@@ -72,7 +77,7 @@ export class ParallelSession {
       batchSize: project.training.batchSize,
       createOptimizer: (parameters) => createOptimizer(project, parameters),
     });
-    this.link = linkModelOf(this.parallel);
+    this.link = linkOfSettings(this.parallel.link);
     this.totalSteps = this.task.stepsPerEpoch * project.training.epochs;
     this.schedule = createSchedule(project, this.totalSteps);
   }
@@ -361,6 +366,7 @@ export class ParallelSession {
       collectivesByPhase: Object.fromEntries(Object.entries(report.byPhase).map(([phase, snapshot]) => [phase, snapshot.byKind])),
       memory,
       timeline: report.timeline,
+      collectiveCalls: report.collectives,
       computeMs: report.computeMs,
       communicationMs: report.communicationMs,
       estimate: {
@@ -394,17 +400,4 @@ function errorToMessage(error: unknown): DeviceToMainMessage {
   const message = error instanceof Error ? error.message : String(error);
   const nodeId = error instanceof DeviceRunError ? error.nodeId : undefined;
   return nodeId === undefined ? { type: 'error', message } : { type: 'error', message, nodeId };
-}
-
-/** Returns the link of the cost estimate: a preset with the user's changes, or the user's own numbers. */
-export function linkModelOf(settings: ParallelDeviceSettings): LinkModel {
-  const { link } = settings;
-  const changes = {
-    ...(link.bandwidthBytesPerSecond === undefined ? {} : { bandwidthBytesPerSecond: link.bandwidthBytesPerSecond }),
-    ...(link.latencyMs === undefined ? {} : { latencyMs: link.latencyMs }),
-  };
-  if (link.preset === 'custom') {
-    return withLink({ name: 'custom link', bandwidthBytesPerSecond: Number.NaN, latencyMs: Number.NaN }, changes);
-  }
-  return withLink(LINK_PRESETS[link.preset], changes);
 }

@@ -131,6 +131,7 @@ export function createServices(options: ServicesOptions): AppServices {
         resumeFrom: resume ? checkpointPath : null,
         projectFolder: options.projectFolder ?? null,
         ...(runOptions?.deviceCount === undefined ? {} : { deviceCount: runOptions.deviceCount }),
+        ...(runOptions?.link === undefined ? {} : { link: runOptions.link }),
       });
     },
 

@@ -78,6 +78,8 @@ export interface RunFiles {
    * size; without one, more than 1 trains data parallel. Absent follows the mesh.
    */
   deviceCount?: number;
+  /** Link of the step cost estimates; replaces the trainer's default for this run. */
+  link?: LinkSettings;
 }
 
 interface PendingGeneration {
@@ -185,7 +187,7 @@ export class Trainer {
           ? this.options.launcher.launch(0)
           : launchDevicePool({
               launcher: this.options.launcher,
-              parallel: parallelDeviceSettings(parallel, this.options.receiveTimeoutMs ?? DEFAULT_RECEIVE_TIMEOUT_MS, this.options.link ?? { preset: 'nvlink' }),
+              parallel: parallelDeviceSettings(parallel, this.options.receiveTimeoutMs ?? DEFAULT_RECEIVE_TIMEOUT_MS, files.link ?? this.options.link ?? { preset: 'nvlink' }),
               log: this.log,
             });
     } catch (error) {
