@@ -5,8 +5,9 @@
  * gradients there, and read the driver's results back.
  */
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors, encodeSafetensors } from '../../src/engine/io/safetensors';
@@ -157,25 +158,91 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
 /**
  * Writes `source` as model.py and `files` beside it in a temporary folder, then
  * runs `script` there with the folder as the working directory, where
- * `import model` loads the export. Returns the exit status and both outputs.
+ * `import model` loads the export. Returns the exit status, both outputs and
+ * the safetensors files left in the folder.
  */
 export function runScriptBeside(
   source: string,
   files: Readonly<Record<string, Uint8Array>>,
   script: string,
 ): { status: number | null; stdout: string; stderr: string; folder: Record<string, Uint8Array> } {
-  const folder = mkdtempSync(join(tmpdir(), 'tensorloom-pytorch-'));
+  const folder = writeFolder(source, files);
   try {
-    writeFileSync(join(folder, 'model.py'), source);
-    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(folder, name), bytes);
     const result = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8', cwd: folder, timeout: 120_000 });
     if (result.error !== undefined) throw result.error;
-    const written: Record<string, Uint8Array> = {};
-    for (const name of readdirSync(folder)) {
-      if (name.endsWith('.safetensors')) written[name] = new Uint8Array(readFileSync(join(folder, name)));
-    }
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr, folder: written };
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr, folder: safetensorsFiles(folder) };
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs `script` beside the export in `processCount` processes with the
+ * environment that torchrun gives its workers (RANK, WORLD_SIZE, LOCAL_RANK,
+ * MASTER_ADDR 127.0.0.1 and MASTER_PORT), so `init_process_group` with the
+ * default env:// method connects them. Resolves with the exit status and error
+ * output of each process and the safetensors files left in the folder.
+ */
+// NOTE: torch.distributed.run itself fails with Debian's torch 1.13 on Python 3.11, because its launcher
+// cannot parse the --redirects default (to_map receives None), so the processes are started here instead.
+export async function runDistributed(
+  source: string,
+  files: Readonly<Record<string, Uint8Array>>,
+  script: string,
+  processCount: number,
+): Promise<{ statuses: Array<number | null>; stderr: string; folder: Record<string, Uint8Array> }> {
+  const folder = writeFolder(source, files);
+  try {
+    writeFileSync(join(folder, 'script.py'), script);
+    const port = await freePort();
+    const runs = Array.from({ length: processCount }, (_unused, rank) => {
+      const env = {
+        ...process.env,
+        RANK: String(rank),
+        LOCAL_RANK: String(rank),
+        WORLD_SIZE: String(processCount),
+        LOCAL_WORLD_SIZE: String(processCount),
+        MASTER_ADDR: '127.0.0.1',
+        MASTER_PORT: String(port),
+      };
+      return new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(PYTHON, ['script.py'], { cwd: folder, env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+        child.once('error', reject);
+        child.once('close', (status) => resolve({ status, stderr }));
+      });
+    });
+    const results = await Promise.all(runs);
+    return { statuses: results.map((result) => result.status), stderr: results.map((result) => result.stderr).join(''), folder: safetensorsFiles(folder) };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+function writeFolder(source: string, files: Readonly<Record<string, Uint8Array>>): string {
+  const folder = mkdtempSync(join(tmpdir(), 'tensorloom-pytorch-'));
+  writeFileSync(join(folder, 'model.py'), source);
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(join(folder, name), bytes);
+  return folder;
+}
+
+function safetensorsFiles(folder: string): Record<string, Uint8Array> {
+  const found: Record<string, Uint8Array> = {};
+  for (const name of readdirSync(folder)) {
+    if (name.endsWith('.safetensors')) found[name] = new Uint8Array(readFileSync(join(folder, name)));
+  }
+  return found;
+}
+
+/** Returns a TCP port on 127.0.0.1 that was free a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('No port was assigned.'))));
+    });
+  });
 }

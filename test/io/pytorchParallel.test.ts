@@ -5,7 +5,13 @@ import { exportPytorch } from '../../src/engine/io/pytorch/index';
 import { ParallelPlanError, type ParallelPlan } from '../../src/engine/parallel/plan';
 import type { ProjectFile } from '../../src/shared/project';
 import { edge, node } from '../graph/fixtures';
-import { pythonTorchProblem, runScriptBeside } from './pytorchHarness';
+import { datasetShapes } from '../../src/engine/data/catalog';
+import { compileGraph } from '../../src/engine/graph/compile';
+import { decodeSafetensors, encodeSafetensors } from '../../src/engine/io/safetensors';
+import { SGD } from '../../src/engine/optim/sgd';
+import { Rng } from '../../src/engine/tensor/random';
+import { Tensor } from '../../src/engine/tensor/tensor';
+import { engineGradients, maxAbsDifference, pythonTorchProblem, runDistributed, runScriptBeside } from './pytorchHarness';
 
 const torchProblem = pythonTorchProblem();
 if (torchProblem !== null) console.warn(`Skipping the PyTorch parallel plan runs: ${torchProblem}. Run node scripts/setup-test-env.js as root to install python3-torch.`);
@@ -195,5 +201,53 @@ withTorch('exportPytorch parallel plan in Python', () => {
     expect(result.entries['block1.ff.fc2']).toEqual({ style: 'RowwiseParallel', options: { output_layouts: 'Shard(1)' }, module: 'Linear' });
     expect(result.entries.ln_f).toEqual({ style: 'SequenceParallel', options: {}, module: 'LayerNorm' });
     expect(Object.keys(result.entries).sort()).toEqual(['block1.ff.fc1', 'block1.ff.fc2', 'block1.ln1', 'block1.ln2', 'ln_f']);
+  });
+});
+
+/** One SGD step of the exported model under DistributedDataParallel, each process on its half of the batch. */
+const DATA_PARALLEL_STEP = String.raw`
+import torch
+import torch.distributed as dist
+
+import model
+
+dist.init_process_group("gloo")
+rank, world = dist.get_rank(), dist.get_world_size()
+net = model.TensorloomModel()
+model.load_safetensors(net, "weights.safetensors")
+replica = torch.nn.parallel.DistributedDataParallel(net)
+optimizer = torch.optim.SGD(replica.parameters(), lr=0.1)
+
+batch = model.read_safetensors("batch.safetensors")
+rows = batch["features"].shape[0] // world
+mine = slice(rank * rows, (rank + 1) * rows)
+loss = net.loss(replica(batch["features"][mine]), batch["targets"][mine])
+loss.backward()
+optimizer.step()
+if rank == 0:
+    model.save_safetensors(net, "stepped.safetensors")
+dist.destroy_process_group()
+`;
+
+withTorch('exportPytorch in several processes', () => {
+  it('takes a data-parallel step like the engine', async () => {
+    const example = readExample('xor-mlp');
+    const shapes = datasetShapes('xor');
+    const model = compileGraph(example.graph, shapes, new Rng(21));
+    const weights = encodeSafetensors(model.parameters);
+    const rng = new Rng(22);
+    const features = Tensor.from(Array.from({ length: 16 }, () => rng.uniform(-1, 1)), [8, 2]);
+    const labels = Int32Array.from({ length: 8 }, () => Math.floor(rng.next() * shapes.classCount));
+    const batch = encodeSafetensors(new Map([['features', features], ['targets', new Tensor(Float32Array.from(labels), [8])]]));
+
+    engineGradients(model, features, labels);
+    new SGD(model.parameters, { learningRate: 0.1 }).step();
+    const run = await runDistributed(exportPytorch(example), { 'weights.safetensors': weights, 'batch.safetensors': batch }, DATA_PARALLEL_STEP, 2);
+
+    expect(run.statuses, run.stderr).toEqual([0, 0]);
+    const stepped = decodeSafetensors(run.folder['stepped.safetensors']).tensors;
+    for (const [name, parameter] of model.parameters) {
+      expect(maxAbsDifference(stepped.get(name)!.data, parameter.data), name).toBeLessThan(1e-5);
+    }
   });
 });
