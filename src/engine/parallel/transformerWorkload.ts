@@ -40,9 +40,29 @@ export interface TokenBatch {
 
 export type TransformerWorkloadConfig = Omit<TransformerLanguageModelConfig, 'rng'>;
 
-/** Returns the workload of a language model built from `config`, its weights drawn from `seed`. */
-export function createTransformerWorkload(config: TransformerWorkloadConfig, seed: number, sequenceLength: number): ParallelWorkload<TokenBatch> {
-  const build = () => new TransformerLanguageModel({ ...config, rng: new Rng(seed) });
+/**
+ * Returns the workload of a language model built from `config`, its weights drawn from
+ * `seed`. With `initialValueOf`, every parameter starts from the values it returns for the
+ * parameter's name instead, so the model can start where another model of the same shape starts.
+ */
+export function createTransformerWorkload(
+  config: TransformerWorkloadConfig,
+  seed: number,
+  sequenceLength: number,
+  initialValueOf?: (name: string) => Float32Array | undefined,
+): ParallelWorkload<TokenBatch> {
+  const build = () => {
+    const model = new TransformerLanguageModel({ ...config, rng: new Rng(seed) });
+    if (initialValueOf === undefined) return model;
+    for (const [name, tensor] of model.parameterMap()) {
+      const values = initialValueOf(name);
+      if (values === undefined || values.length !== tensor.numel) {
+        throw new Error(`No initial values of ${tensor.numel} elements for parameter "${name}" (got ${values?.length ?? 'none'}). Pass a model of the same configuration.`);
+      }
+      tensor.data.set(values);
+    }
+    return model;
+  };
 
   return {
     describe(batchSize) {

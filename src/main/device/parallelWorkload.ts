@@ -52,9 +52,10 @@ export function createParallelTask(project: ProjectFile, projectFolder: string |
     if (!transformer.ok) throw new DeviceRunError(transformer.reason);
     const shapes = text.shapes();
     const contextLength = transformer.value.config.contextLength;
-    // NOTE: the language model draws its initial weights in its own order, so a parallel run of a
-    // transformer graph starts from other weights than a one-device run of the same project.
-    const workload = createTransformerWorkload({ ...transformer.value.config, vocabularySize: text.tokenizer.vocabularySize }, initSeed, contextLength);
+    // The language model starts from the compiled graph's weights, so a parallel run starts where a one-device run does.
+    const initial = compileGraph(project.graph, shapes, new Rng(initSeed)).parameters;
+    const initialValueOf = (name: string): Float32Array | undefined => initial.get(transformer.value.toGraphName(name))?.data;
+    const workload = createTransformerWorkload({ ...transformer.value.config, vocabularySize: text.tokenizer.vocabularySize }, initSeed, contextLength, initialValueOf);
     return {
       workload: workload as ParallelWorkload<DeviceBatch>,
       stepsPerEpoch: training.stepsPerEpoch ?? 200,
