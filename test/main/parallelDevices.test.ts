@@ -161,6 +161,48 @@ describe('parallel training runs', () => {
     expect(saved.tensors.get('fc1.weight')?.shape).toEqual([16, 2]);
   });
 
+  it('trains the same weights as one device', async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'tensorloom-parallel-'));
+    const training = { epochs: 2, batchSize: 32 };
+    const oneDevicePath = join(scratch, 'one.safetensors');
+    const planPath = join(scratch, 'plan.safetensors');
+    const oneDevice = { ...xorProject(training), dataset: { id: 'xor' as const, trainLimit: 128 } };
+    const plan = { ...xorPlanProject(2, 2, training), dataset: { id: 'xor' as const, trainLimit: 128 } };
+
+    for (const [project, path] of [[oneDevice, oneDevicePath], [plan, planPath]] as const) {
+      const running = newServices(path);
+      const done = waitForEvent(running, 'done');
+      await running.startRun(project);
+      await done;
+      running.dispose();
+    }
+
+    const expected = readCheckpoint(oneDevicePath).tensors;
+    const actual = readCheckpoint(planPath).tensors;
+    expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [name, tensor] of expected) {
+      const other = actual.get(name)!.data;
+      const largest = Math.max(...tensor.data.map(Math.abs), 1e-6);
+      const difference = Math.max(...tensor.data.map((value, index) => Math.abs(value - other[index])));
+      expect(difference / largest, name).toBeLessThanOrEqual(TOLERANCE);
+    }
+  });
+
+  it('pauses, steps and stops', async () => {
+    const running = newServices();
+    const events = recordEvents(running);
+
+    await running.stepRun(xorPlanProject(2, 1, { epochs: 50, batchSize: 32 }));
+    await waitForEvent(running, 'step', (event) => event.step === 1);
+    await running.stepRun(xorPlanProject(2, 1));
+    await waitForEvent(running, 'step', (event) => event.step === 2);
+    const status = await running.stopRun();
+
+    expect(status.state).toBe('idle');
+    expect(events.filter((event) => event.kind === 'step').map((event) => (event as { step: number }).step)).toEqual([1, 2]);
+    expect(events.find((event) => event.kind === 'done')).toMatchObject({ reason: 'stopped' });
+  });
+
   it('rejects --devices that differs from the mesh', async () => {
     const running = newServices();
 
