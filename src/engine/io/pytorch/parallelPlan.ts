@@ -34,7 +34,7 @@ export function buildParallelCode(
   const submodules = planSubmodules(analysis, bindings);
   const resolved = resolvePlan({ ...plan, tensorGroup: expandBlocks(plan.tensorGroup, analysis) }, model, plan.dataParallel * plan.tensorParallel);
 
-  // A language model's activations are [B, T, C], so the sequence is axis 1; an MLP's rows [B, F] play the sequence on axis 0.
+  // A language model's activations are [B, T, C], so the sequence is axis 1, and an MLP's rows [B, F] play the sequence on axis 0.
   const sequenceAxis = analysis.order.some((node) => node.type === 'TokenInput') ? 1 : 0;
   const sequenceParallel = plan.sequenceParallel;
   const used = new Set<string>();
