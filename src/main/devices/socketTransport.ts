@@ -116,14 +116,27 @@ export function encodeFrame(tag: string, data: Float32Array): Buffer {
 /** Cuts a byte stream into frames and calls `onFrame` with each tag and a payload the callee owns. */
 export class FrameDecoder {
   private pending: Buffer = Buffer.alloc(0);
+  /** Chunks after `pending`, joined only once the frame they belong to is complete, so a large frame is copied once. */
+  private waiting: Buffer[] = [];
+  private waitingBytes = 0;
+  private neededBytes = 4;
 
   constructor(private readonly onFrame: (tag: string, data: Float32Array) => void) {}
 
   push(chunk: Buffer): void {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    this.waiting.push(chunk);
+    this.waitingBytes += chunk.length;
+    if (this.pending.length + this.waitingBytes < this.neededBytes) return;
+    this.pending = Buffer.concat([this.pending, ...this.waiting]);
+    this.waiting = [];
+    this.waitingBytes = 0;
+    this.neededBytes = 4;
     while (this.pending.length >= 4) {
       const frameLength = this.pending.readUInt32LE(0);
-      if (this.pending.length < 4 + frameLength) return;
+      if (this.pending.length < 4 + frameLength) {
+        this.neededBytes = 4 + frameLength;
+        return;
+      }
       const tagLength = this.pending.readUInt16LE(4);
       const payloadBytes = frameLength - 2 - tagLength;
       if (payloadBytes < 0 || payloadBytes % Float32Array.BYTES_PER_ELEMENT !== 0) {
