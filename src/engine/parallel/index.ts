@@ -17,3 +17,5 @@ export * from './plan';
 export * from './shardedLayers';
 export * from './stepRecorder';
 export * from './transformerWorkload';
+export * from './graphPlan';
+export * from './reportEstimate';
