@@ -41,6 +41,15 @@ const dialogHost: DialogHost = {
     const result = mainWindow === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(mainWindow, options);
     return result.canceled || result.filePath === undefined || result.filePath === '' ? null : result.filePath;
   },
+  async showTextOpenDialog() {
+    const options = {
+      title: 'Choose a text file to train on',
+      filters: [{ name: 'Text', extensions: ['txt', 'md', 'csv', 'json', 'py', 'js', 'ts'] }, { name: 'All files', extensions: ['*'] }],
+      properties: ['openFile' as const],
+    };
+    const result = mainWindow === null ? await dialog.showOpenDialog(options) : await dialog.showOpenDialog(mainWindow, options);
+    return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
+  },
 };
 
 const WEIGHTS_FILTERS = [{ name: 'Safetensors weights', extensions: ['safetensors'] }];

@@ -452,6 +452,19 @@ export interface TensorloomApi {
    * Rejects with the plan's issues when the plan cannot run, and when a run is active.
    */
   checkParallel(project: ProjectFile, options: ParallelCheckOptions): Promise<ParallelCheckResult>;
+  /** Shows an open dialog for a UTF-8 text file to train on (desktop app only); null when the user cancels. */
+  openTextFileDialog(): Promise<string | null>;
+  /**
+   * Stores an uploaded text file (web mode) in the data folder after checking that it is
+   * non-empty UTF-8 text, and returns the path to put in `dataset.path`.
+   */
+  uploadTextDataset(fileName: string, contentBase64: string): Promise<UploadedTextDataset>;
+}
+
+export interface UploadedTextDataset {
+  /** Absolute path of the stored copy, for `dataset.path`. */
+  path: string;
+  characterCount: number;
 }
 
 /** Methods callable over IPC or the WebSocket bridge, with their argument tuples. */
@@ -475,6 +488,8 @@ export const API_METHODS: readonly ApiMethod[] = [
   'generateText',
   'getCheckpointPath',
   'checkParallel',
+  'openTextFileDialog',
+  'uploadTextDataset',
 ];
 
 /** IPC channel for a method call (`invoke`), and the one channel for run events. */

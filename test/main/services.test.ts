@@ -33,6 +33,7 @@ function scriptedDialogs(openPath: string | null, savePath: string | null): Dial
       suggested.push(suggestedPath);
       return savePath;
     },
+    showTextOpenDialog: async () => openPath,
   };
 }
 

@@ -19,6 +19,7 @@ import type {
   SavedProject,
   TensorloomApi,
   Unsubscribe,
+  UploadedTextDataset,
 } from '../../shared/api';
 import type { ProjectFile, ProjectIssue } from '../../shared/project';
 import { DATASETS } from '../../engine/data/catalog';
@@ -31,6 +32,7 @@ import { runParallelCheck } from '../trainer/parallelCheck';
 import { RunValidationError, Trainer } from '../trainer/trainer';
 import { createExportService, type ExportDialogHost } from './exportService';
 import { readProjectFile, saveProjectFile } from './projectFiles';
+import { storeUploadedText } from './textDatasets';
 import { validateRunProject } from './runValidation';
 
 const log = createLogger('services');
@@ -41,10 +43,13 @@ export interface DialogHost {
   showOpenDialog(): Promise<string | null>;
   /** Returns the chosen file path, or null when the user cancels. */
   showSaveDialog(suggestedPath: string): Promise<string | null>;
+  /** Returns the chosen text file's path, or null when the user cancels. */
+  showTextOpenDialog(): Promise<string | null>;
 }
 
 export const OPEN_DIALOG_UNAVAILABLE = 'Opening by dialog is only available in the desktop app; use Open to upload a file.';
 export const SAVE_DIALOG_UNAVAILABLE = 'Saving by dialog is only available in the desktop app; use Save to download the file.';
+export const TEXT_DIALOG_UNAVAILABLE = 'Choosing a text file by dialog is only available in the desktop app; upload the file instead.';
 
 export type AppServices = Omit<TensorloomApi, 'platform'> & {
   /** Kills the device of any active run; call it when the front door shuts down. */
@@ -171,6 +176,17 @@ export function createServices(options: ServicesOptions): AppServices {
 
     async getCheckpointPath(): Promise<string | null> {
       return trainer.lastCheckpointPath();
+    },
+
+    async openTextFileDialog(): Promise<string | null> {
+      if (dialogHost === null) throw new Error(TEXT_DIALOG_UNAVAILABLE);
+      return dialogHost.showTextOpenDialog();
+    },
+
+    async uploadTextDataset(fileName: string, contentBase64: string): Promise<UploadedTextDataset> {
+      const stored = storeUploadedText(fileName, contentBase64);
+      log.info(`stored uploaded text ${fileName} (${stored.characterCount} characters) at ${stored.path}`);
+      return stored;
     },
 
     async checkParallel(project: ProjectFile, checkOptions: ParallelCheckOptions): Promise<ParallelCheckResult> {

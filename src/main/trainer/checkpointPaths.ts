@@ -11,10 +11,15 @@ import type { ProjectFile } from '../../shared/project';
 /** Environment variable that replaces the per-user data folder `~/.tensorloom`, for tests and portable installs. */
 export const DATA_FOLDER_ENV = 'TENSORLOOM_DATA_DIR';
 
-/** Returns the folder of app and web-mode checkpoints: `$TENSORLOOM_DATA_DIR/checkpoints`, by default `~/.tensorloom/checkpoints`. */
+/** Returns the per-user data folder: `$TENSORLOOM_DATA_DIR`, by default `~/.tensorloom`. */
+export function dataFolder(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env[DATA_FOLDER_ENV];
+  return configured !== undefined && configured !== '' ? configured : join(homedir(), '.tensorloom');
+}
+
+/** Returns the folder of app and web-mode checkpoints: `<data folder>/checkpoints`. */
 export function checkpointFolder(env: NodeJS.ProcessEnv = process.env): string {
-  const dataFolder = env[DATA_FOLDER_ENV];
-  return join(dataFolder !== undefined && dataFolder !== '' ? dataFolder : join(homedir(), '.tensorloom'), 'checkpoints');
+  return join(dataFolder(env), 'checkpoints');
 }
 
 /** Returns the app and web-mode checkpoint path of a project, named after the project with unsafe characters replaced. */
