@@ -3,7 +3,7 @@
  * untouched, so the project store can keep old graphs on its undo stack.
  */
 
-import type { FlowPoint, GraphEdge, GraphNode, ParamValue, ProjectGraph } from '../../../shared/project';
+import type { FlowPoint, GraphEdge, GraphNode, NodeSharding, ParamValue, ProjectGraph } from '../../../shared/project';
 import type { NodeTypeSpec } from '../../../engine/graph/types';
 import type { GraphTemplate } from '../../../engine/graph/templates';
 
@@ -39,8 +39,11 @@ export function addNode(graph: ProjectGraph, spec: NodeTypeSpec, position: FlowP
 export function removeElements(graph: ProjectGraph, nodeIds: Iterable<string>, edgeIds: Iterable<string>): ProjectGraph {
   const removedNodes = new Set(nodeIds);
   const removedEdges = new Set(edgeIds);
+  const kept = graph.nodes.filter((node) => !removedNodes.has(node.id));
+  // A node whose group was removed stays on the canvas, outside any group.
+  const orphans = new Map(kept.filter((node) => node.parentId !== undefined && removedNodes.has(node.parentId)).map((node) => [node.id, null]));
   return {
-    nodes: graph.nodes.filter((node) => !removedNodes.has(node.id)),
+    nodes: setParents({ nodes: kept, edges: [] }, orphans).nodes,
     edges: graph.edges.filter(
       (edge) => !removedEdges.has(edge.id) && !removedNodes.has(edge.source) && !removedNodes.has(edge.target),
     ),
@@ -80,6 +83,37 @@ export function moveNodes(graph: ProjectGraph, positions: ReadonlyMap<string, Fl
     return { ...node, position: { x: position.x, y: position.y } };
   });
   return moved ? { nodes, edges: graph.edges } : graph;
+}
+
+/**
+ * Puts nodes into a tensor-parallel group (a group id) or out of any group (null).
+ * Returns the same graph when no membership changed.
+ */
+export function setParents(graph: ProjectGraph, parents: ReadonlyMap<string, string | null>): ProjectGraph {
+  let changed = false;
+  const nodes = graph.nodes.map((node) => {
+    if (!parents.has(node.id)) return node;
+    const parentId = parents.get(node.id) ?? undefined;
+    if (parentId === node.parentId) return node;
+    changed = true;
+    if (parentId !== undefined) return { ...node, parentId };
+    const { parentId: _left, ...rest } = node;
+    return rest;
+  });
+  return changed ? { nodes, edges: graph.edges } : graph;
+}
+
+/** Sets a node's sharding override, or clears it (null) so the plan infers the sharding again. */
+export function setSharding(graph: ProjectGraph, nodeId: string, sharding: NodeSharding | null): ProjectGraph {
+  return {
+    nodes: graph.nodes.map((node) => {
+      if (node.id !== nodeId) return node;
+      if (sharding !== null) return { ...node, sharding };
+      const { sharding: _cleared, ...rest } = node;
+      return rest;
+    }),
+    edges: graph.edges,
+  };
 }
 
 /** Returns the first `<base><n>` (`block1`, `block2` …) that starts no node id of the graph as `<base><n>_`. */

@@ -16,20 +16,23 @@ const CATEGORY_LABELS: Record<NodeCategory, string> = {
 };
 
 export interface PaletteGroup {
-  category: NodeCategory;
+  /** A node category, or `devices` for the plan nodes (device mesh, tensor-parallel group). */
+  category: NodeCategory | 'devices';
   label: string;
   specs: NodeTypeSpec[];
 }
 
+/** Returns the palette sections: one per node category, then `Devices` with the nodes that set the parallel plan. */
 export function paletteGroups(): PaletteGroup[] {
   const specs = registry.list();
-  return (Object.keys(CATEGORY_LABELS) as NodeCategory[])
-    .map((category) => ({
-      category,
-      label: CATEGORY_LABELS[category],
-      specs: specs.filter((spec) => spec.category === category),
-    }))
-    .filter((group) => group.specs.length > 0);
+  const computing = specs.filter((spec) => spec.planOnly !== true);
+  const groups: PaletteGroup[] = (Object.keys(CATEGORY_LABELS) as NodeCategory[]).map((category) => ({
+    category,
+    label: CATEGORY_LABELS[category],
+    specs: computing.filter((spec) => spec.category === category),
+  }));
+  groups.push({ category: 'devices', label: 'Devices', specs: specs.filter((spec) => spec.planOnly === true) });
+  return groups.filter((group) => group.specs.length > 0);
 }
 
 /** Returns the spec of a node type, or undefined for a type the registry does not have. */

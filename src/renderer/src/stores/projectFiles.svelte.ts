@@ -13,6 +13,10 @@ import charTransformerExample from '../../../../resources/examples/char-transfor
 import xorExample from '../../../../resources/examples/xor-mlp.json';
 import circlesExample from '../../../../resources/examples/circles-mlp.json';
 import spiralsExample from '../../../../resources/examples/spirals-mlp.json';
+import mnistDataParallelExample from '../../../../resources/examples/mnist-mlp-dp2.json';
+import mnistTensorParallelExample from '../../../../resources/examples/mnist-mlp-tp2.json';
+import mnistDataTensorParallelExample from '../../../../resources/examples/mnist-mlp-dp2-tp2.json';
+import transformerTensorParallelExample from '../../../../resources/examples/transformer-tp2-sp.json';
 import { defineContext } from '../lib/context';
 import type { ProjectStore } from './projectStore.svelte';
 
@@ -41,6 +45,10 @@ export const EXAMPLE_PROJECTS: readonly ExampleProject[] = [
   { fileName: 'xor-mlp.json', label: 'XOR MLP', content: xorExample },
   { fileName: 'circles-mlp.json', label: 'Circles MLP', content: circlesExample },
   { fileName: 'spirals-mlp.json', label: 'Spirals MLP', content: spiralsExample },
+  { fileName: 'mnist-mlp-dp2.json', label: 'MNIST MLP, data parallel 2', content: mnistDataParallelExample },
+  { fileName: 'mnist-mlp-tp2.json', label: 'MNIST MLP, tensor parallel 2', content: mnistTensorParallelExample },
+  { fileName: 'mnist-mlp-dp2-tp2.json', label: 'MNIST MLP, data 2 × tensor 2', content: mnistDataTensorParallelExample },
+  { fileName: 'transformer-tp2-sp.json', label: 'Transformer, tensor 2 + sequence', content: transformerTensorParallelExample },
 ];
 
 /** Turns a project name into a file name safe on every platform: `My net` → `My net.json`. */

@@ -8,6 +8,7 @@ import type { DatasetRef, ProjectFile, ProjectGraph, TrainingSettings } from '..
 import { createEmptyProject } from '../../../engine/io/project';
 import { defineContext } from '../lib/context';
 import { validateProjectGraph } from '../lib/validation';
+import { canvasParallelView } from '../lib/parallelView';
 
 /** Undo history length; older entries are dropped. */
 const MAX_UNDO_ENTRIES = 200;
@@ -37,6 +38,8 @@ export class ProjectStore {
 
   readonly dirty = $derived(this.project !== this.#savedProject);
   readonly validation = $derived(validateProjectGraph(this.project));
+  /** The parallel plan of the graph: device counts and each layer's resolved sharding. */
+  readonly parallelView = $derived(canvasParallelView(this.project));
   readonly canUndo = $derived(this.#undoStack.length > 0);
   readonly canRedo = $derived(this.#redoStack.length > 0);
   readonly undoLabel = $derived(this.#undoStack.at(-1)?.label ?? null);
