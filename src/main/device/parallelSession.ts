@@ -319,6 +319,7 @@ export class ParallelSession {
         testAccuracy,
         samplesPerSecond: this.epochTrainMs > 0 ? (this.epochSteps * this.project.training.batchSize * 1000) / this.epochTrainMs : 0,
         durationMs: this.epochTrainMs + (performance.now() - evalStartedMs),
+        ...(this.task.text === null ? {} : this.textEpochFields()),
       });
       this.epochSteps = 0;
     }
@@ -331,6 +332,13 @@ export class ParallelSession {
       this.send({ type: 'checkpoint', path, epoch: this.completedEpochs(), step: this.step });
     }
     return testAccuracy;
+  }
+
+  /** Returns the language-model fields of an epoch report: the unigram entropy and training tokens per second. */
+  private textEpochFields(): { unigramEntropyNats: number; tokensPerSecond: number } {
+    const text = this.task.text!;
+    const tokens = this.epochSteps * this.project.training.batchSize * text.contextLength;
+    return { unigramEntropyNats: text.dataset.unigramEntropyNats, tokensPerSecond: this.epochTrainMs > 0 ? (tokens * 1000) / this.epochTrainMs : 0 };
   }
 
   private evaluate(model: ReturnType<ParallelTask['oneDeviceModel']>): { testLoss: number; testAccuracy: number } {
