@@ -1,6 +1,8 @@
-/** The socket transport between Node device processes, exercised in one process over real Unix domain sockets. */
+/** The links between device processes: Unix domain sockets and MessagePorts, exercised in one process. */
 
+import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ParallelDeviceSettings } from '../../src/shared/device';
 import { allReduce } from '../../src/engine/parallel/collectives';
 import { createGroup } from '../../src/engine/parallel/group';
 import {
@@ -11,6 +13,7 @@ import {
   removeMeshDirectory,
   type SocketTransport,
 } from '../../src/main/devices/socketTransport';
+import { connectMeshLinks } from '../../src/main/device/meshLinks';
 
 let directory: string | null = null;
 let transports: SocketTransport[] = [];
@@ -91,5 +94,36 @@ describe('connectSocketMesh', () => {
     first.close();
 
     await expect(waiting).rejects.toThrow('device 0 has stopped or crashed');
+  });
+});
+
+describe('connectMeshLinks over message ports', () => {
+  const settings: ParallelDeviceSettings = {
+    worldSize: 2,
+    dataParallel: 2,
+    tensorParallel: 1,
+    sequenceParallel: false,
+    tensorGroup: [],
+    sharding: {},
+    mesh: { kind: 'message-ports' },
+    receiveTimeoutMs: 50,
+    link: { preset: 'nvlink' },
+  };
+
+  it('links two devices and times out tensor receives', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const [first, second] = await Promise.all([
+      connectMeshLinks(0, settings, () => Promise.resolve({ peers: [1], ports: [port1] })),
+      connectMeshLinks(1, settings, () => Promise.resolve({ peers: [0], ports: [port2] })),
+    ]);
+
+    first.control.send(1, 'control', Float32Array.of(3));
+    const control = await second.control.receive(0, 'control', null);
+    const silent = second.tensors.receive(0, 'grad');
+
+    expect([...control]).toEqual([3]);
+    await expect(silent).rejects.toThrow("Device 1 timed out after 50 ms waiting for 'grad' from device 0");
+    first.close();
+    second.close();
   });
 });
