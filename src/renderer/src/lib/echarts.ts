@@ -1,5 +1,5 @@
 /**
- * ECharts with only the parts the app draws (line, bar and heatmap charts on a
+ * ECharts with only the parts the app draws (line, bar, heatmap and custom charts on a
  * grid, with tooltip, legend, mark lines and a color scale), so the bundle leaves
  * out the rest of the library.
  */
@@ -7,9 +7,11 @@
 import * as echarts from 'echarts/core';
 import {
   BarChart,
+  CustomChart,
   HeatmapChart,
   LineChart,
   type BarSeriesOption,
+  type CustomSeriesOption,
   type HeatmapSeriesOption,
   type LineSeriesOption,
 } from 'echarts/charts';
@@ -29,6 +31,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 
 echarts.use([
   LineChart,
+  CustomChart,
   BarChart,
   HeatmapChart,
   GridComponent,
@@ -42,6 +45,7 @@ echarts.use([
 export type ChartOption = echarts.ComposeOption<
   | LineSeriesOption
   | BarSeriesOption
+  | CustomSeriesOption
   | HeatmapSeriesOption
   | GridComponentOption
   | LegendComponentOption

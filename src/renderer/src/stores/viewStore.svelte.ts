@@ -7,7 +7,7 @@
 import { SvelteSet } from 'svelte/reactivity';
 import { defineContext } from '../lib/context';
 
-export type InsightView = 'activations' | 'attention' | 'generate';
+export type InsightView = 'activations' | 'attention' | 'generate' | 'devices';
 
 /** One head of one attention node; `head` counts from 0 as the parameter names do (`heads.0`). */
 export interface HeadRef {
