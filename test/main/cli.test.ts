@@ -69,7 +69,7 @@ describe('tensorloom CLI', () => {
     const result = await runCli(['fly']);
 
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('Error: Unknown command "fly": use one of train, export, generate, validate.');
+    expect(result.stderr).toContain('Error: Unknown command "fly": use one of train, export, generate, validate, check-parallel.');
     expect(result.stderr).toContain('Run "tensorloom --help" for usage.');
   });
 
