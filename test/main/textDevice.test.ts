@@ -138,9 +138,10 @@ describe('device process with a text model', () => {
     const shortText = writeText(folder, 'short.txt', 'Too short.');
     const failed = waitForEvent(trainer, 'error');
     trainer.start(tinyTextProject(shortText));
-    const { message } = await failed;
+    const { message, nodeId } = await failed;
     expect(message).toContain(`Text file ${shortText} (dataset.path) has 10 tokens, but the context length 8 of TokenInput node "tokens" needs at least 18`);
     expect(message).toContain('Lower contextLength of "tokens"');
+    expect(nodeId).toBe('tokens');
   });
 
   it('reports an empty text file with its path', async () => {

@@ -50,10 +50,12 @@ export function loadTextDataset(ref: DatasetRef, contextLength: number, seed: nu
   // Training and validation each need at least one block with a whole window and its next token.
   const neededTokens = 2 * (contextLength + 1);
   if (tokenCount < neededTokens) {
-    throw new Error(
+    const error = new Error(
       `${describeSource(corpus.source)} has ${tokenCount} tokens, but the context length ${contextLength} of TokenInput node "${contextNodeId}" needs at least ` +
         `${neededTokens} (one window of ${contextLength + 1} for training and one for validation). Lower contextLength of "${contextNodeId}" or use a longer text.`,
     );
+    // The device reports `nodeId` with the error, so the canvas marks the Token input node.
+    throw Object.assign(error, { nodeId: contextNodeId });
   }
   try {
     const dataset = buildTextDataset(corpus.text, tokenizer, { contextLength, validationFraction, seed });
