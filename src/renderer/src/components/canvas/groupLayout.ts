@@ -1,9 +1,9 @@
 /**
  * Geometry of tensor-parallel groups on the canvas. The project file stores every
  * node's position in absolute flow coordinates, while Svelte Flow places a child
- * relative to its parent node. A group's frame is the padded bounding box of its
- * children, so it always encloses them; an empty group keeps its own position and
- * a minimum size.
+ * relative to its parent node. A group's frame spans a minimum size from its own
+ * position and grows to enclose the padded bounding box of its children, so there
+ * is always room to drop another layer in.
  */
 
 import type { FlowPoint, GraphNode, ProjectGraph } from '../../../../shared/project';
@@ -25,7 +25,7 @@ export interface FlowSize {
 
 /** Size assumed for a node Svelte Flow has not measured yet. */
 export const UNMEASURED_NODE_SIZE: FlowSize = { width: 160, height: 90 };
-const EMPTY_GROUP_SIZE: FlowSize = { width: 420, height: 220 };
+const MIN_GROUP_SIZE: FlowSize = { width: 420, height: 220 };
 const FRAME_PADDING = 24;
 /** Extra room above the children for the group's title bar. */
 const FRAME_HEADER = 30;
@@ -38,28 +38,18 @@ export function isGroupNode(node: Pick<GraphNode, 'type'>): boolean {
 export function groupFrames(graph: ProjectGraph, sizeOf: (nodeId: string) => FlowSize): Map<string, FlowRect> {
   const frames = new Map<string, FlowRect>();
   for (const group of graph.nodes.filter(isGroupNode)) {
-    const children = graph.nodes.filter((node) => node.parentId === group.id);
-    if (children.length === 0) {
-      frames.set(group.id, { ...group.position, ...EMPTY_GROUP_SIZE });
-      continue;
-    }
-    let left = Infinity;
-    let top = Infinity;
-    let right = -Infinity;
-    let bottom = -Infinity;
-    for (const child of children) {
+    let left = group.position.x;
+    let top = group.position.y;
+    let right = left + MIN_GROUP_SIZE.width;
+    let bottom = top + MIN_GROUP_SIZE.height;
+    for (const child of graph.nodes.filter((node) => node.parentId === group.id)) {
       const size = sizeOf(child.id);
-      left = Math.min(left, child.position.x);
-      top = Math.min(top, child.position.y);
-      right = Math.max(right, child.position.x + size.width);
-      bottom = Math.max(bottom, child.position.y + size.height);
+      left = Math.min(left, child.position.x - FRAME_PADDING);
+      top = Math.min(top, child.position.y - FRAME_PADDING - FRAME_HEADER);
+      right = Math.max(right, child.position.x + size.width + FRAME_PADDING);
+      bottom = Math.max(bottom, child.position.y + size.height + FRAME_PADDING);
     }
-    frames.set(group.id, {
-      x: left - FRAME_PADDING,
-      y: top - FRAME_PADDING - FRAME_HEADER,
-      width: right - left + 2 * FRAME_PADDING,
-      height: bottom - top + 2 * FRAME_PADDING + FRAME_HEADER,
-    });
+    frames.set(group.id, { x: left, y: top, width: right - left, height: bottom - top });
   }
   return frames;
 }
