@@ -103,6 +103,11 @@ export function setParents(graph: ProjectGraph, parents: ReadonlyMap<string, str
   return changed ? { nodes, edges: graph.edges } : graph;
 }
 
+/** Puts one node into a tensor-parallel group, or out of any group (null). */
+export function setParent(graph: ProjectGraph, nodeId: string, parentId: string | null): ProjectGraph {
+  return setParents(graph, new Map([[nodeId, parentId]]));
+}
+
 /** Sets a node's sharding override, or clears it (null) so the plan infers the sharding again. */
 export function setSharding(graph: ProjectGraph, nodeId: string, sharding: NodeSharding | null): ProjectGraph {
   return {

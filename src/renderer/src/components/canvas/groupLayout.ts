@@ -73,3 +73,44 @@ export function canJoinGroup(node: Pick<GraphNode, 'type'>): boolean {
 export function centerOf(position: FlowPoint, size: FlowSize): FlowPoint {
   return { x: position.x + size.width / 2, y: position.y + size.height / 2 };
 }
+
+/** A drag as the project records it: new absolute positions, and new groups of the dragged layers. */
+export interface DragResult {
+  positions: Map<string, FlowPoint>;
+  /** Group id, or null for none, of each dragged node that may sit in a group. */
+  parents: Map<string, string | null>;
+  /** Undo label: `Move`, or the first change of group. */
+  label: string;
+}
+
+/**
+ * Works out what a finished drag changes. `absolutePositionOf` returns a node's position
+ * after the drag in flow coordinates, and a dragged layer joins the group whose frame
+ * (as it was before the drag) contains its center.
+ */
+export function resolveDrag(
+  graph: ProjectGraph,
+  absolutePositionOf: (nodeId: string) => FlowPoint | undefined,
+  draggedIds: readonly string[],
+  sizeOf: (nodeId: string) => FlowSize,
+): DragResult {
+  const absolutePositions = new Map<string, FlowPoint>();
+  for (const node of graph.nodes) {
+    const position = absolutePositionOf(node.id);
+    if (position !== undefined) absolutePositions.set(node.id, { x: position.x, y: position.y });
+  }
+  const frames = groupFrames(graph, sizeOf);
+  const parents = new Map<string, string | null>();
+  let label = 'Move';
+  for (const id of draggedIds) {
+    const node = graph.nodes.find((candidate) => candidate.id === id);
+    const position = absolutePositions.get(id);
+    if (node === undefined || position === undefined || !canJoinGroup(node)) continue;
+    const parentId = groupAt(centerOf(position, sizeOf(id)), frames);
+    parents.set(id, parentId);
+    if (label === 'Move' && parentId !== (node.parentId ?? null)) {
+      label = parentId === null ? `Move ${id} out of ${node.parentId}` : `Move ${id} into ${parentId}`;
+    }
+  }
+  return { positions: absolutePositions, parents, label };
+}
