@@ -1,4 +1,4 @@
-/** A user's own text file, uploaded from the browser, becomes the text dataset; a binary file is rejected at the field. */
+/** A user's own text file, uploaded from the browser, becomes the text dataset, and a binary file is rejected at the field. */
 
 import { expect, test, type Page } from '@playwright/test';
 import { openApp, stopLeftoverRun, takePageErrors } from './app';

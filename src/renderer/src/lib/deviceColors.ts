@@ -1,7 +1,7 @@
 /**
  * Colors of tensor shards on the canvas and in the Devices view. Tensor index i
- * gets color i, chosen to stay apart for color-blind readers (Okabe–Ito order);
- * layers every device holds whole are drawn in gray.
+ * gets color i of the Okabe–Ito palette, whose colors stay apart for color-blind
+ * readers. A layer that every device stores whole is drawn in gray.
  */
 
 const SHARD_COLORS = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442', '#000000'];

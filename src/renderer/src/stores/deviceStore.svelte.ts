@@ -1,6 +1,6 @@
 /**
- * What the Devices view draws: the plan of the current parallel run and each
- * device's step reports, the link the step estimate uses, and the result of the
+ * State of the Devices view: the plan of the current parallel run and each
+ * device's step reports, the link of the step estimate, and the result of the
  * check against one device.
  */
 
@@ -25,7 +25,7 @@ export interface StepReports {
   devices: ParallelStepReport[];
 }
 
-/** Where the reports come from: the current or last run, or the last check against one device. */
+/** Source of the shown reports: the current or last run, or the last check against one device. */
 export type ReportSource = 'run' | 'check';
 
 export type LinkPreset = LinkSettings['preset'];

@@ -24,11 +24,11 @@ export interface LayerNodeData extends Record<string, unknown> {
   issues: string[];
   /** Attention heads of an attention node, which the node can list; null for other nodes. */
   headCount: number | null;
-  /** Resolved sharding of a node in a tensor-parallel group; null outside every group. */
+  /** Resolved sharding of a node in a tensor-parallel group, or null outside every group. */
   sharding: NodeSharding | null;
-  /** Tensor indices whose devices hold a distinct part of the node; empty on one device. */
+  /** Tensor indices whose devices store a distinct part of the node, or none when the plan has one device. */
   deviceParts: number[];
-  /** `4 devices · data 2 × tensor 2` on a DeviceMesh node; null on other nodes. */
+  /** Device count and split shown on a DeviceMesh node (`4 devices · data 2 × tensor 2`), or null on other nodes. */
   meshSummary: string | null;
 }
 
