@@ -67,6 +67,13 @@ test('data-parallel run fills the Devices view', async ({ page }) => {
   await expect(page.getByTestId('devices-link-bandwidth-error')).toHaveCount(0);
   // At 10 MB/s the gradient all-reduce alone takes milliseconds.
   await expect.poll(stepMs).toBeGreaterThan(nvlinkMs + 1);
+
+  // The timeline can show the same step laid out on the chosen link.
+  const spanCount = async (): Promise<number> => Number(await page.getByTestId('devices-timeline').getAttribute('data-span-count'));
+  const measuredSpans = await spanCount();
+  await page.getByTestId('devices-timeline-source').selectOption('estimated');
+  await expect(page.getByTestId('devices-timeline').locator('..')).toContainText('estimated on the link below');
+  await expect.poll(spanCount).toBe(measuredSpans);
   await page.screenshot({ path: `${SCREENSHOTS}/devices-data-parallel.png` });
 });
 
