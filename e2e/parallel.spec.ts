@@ -116,6 +116,14 @@ test('tensor-parallel group shows sharding and override errors', async ({ page }
   await dragNodeTo(page, 'dense2', 'canvas', { x: 760, y: 60 });
   await expect(page.getByTestId('sharding-badge-dense2')).toHaveCount(0);
   await expect(page.getByTestId('group-split-tensorparallelgroup1')).toHaveText('1 node over 2 tensor devices');
+
+  // Deleting the group keeps the layer that sat in it, now outside any group.
+  await page.getByTestId('node-tensorparallelgroup1').locator('header').click();
+  await page.keyboard.press('Delete');
+  await expect(node(page, 'tensorparallelgroup1')).toHaveCount(0);
+  await expect(node(page, 'dense1')).toBeVisible();
+  await expect(page.getByTestId('sharding-badge-dense1')).toHaveCount(0);
+  await expect(page.locator('.svelte-flow__edge')).toHaveCount(1);
 });
 
 test('tensor-parallel example passes the one-device check', async ({ page }) => {
