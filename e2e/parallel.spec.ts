@@ -128,6 +128,13 @@ test('tensor-parallel group shows sharding and override errors', async ({ page }
 
 test('tensor-parallel example passes the one-device check', async ({ page }) => {
   await openApp(page);
+  // A graph without a device mesh has no plan to check, and the reason is shown beside the button.
+  await openExample(page, 'MNIST MLP');
+  await page.getByTestId('view-tab-devices').click();
+  await page.getByTestId('parallel-check-run').click();
+  await expect(page.getByTestId('parallel-check-error')).toContainText('no plan to check', { timeout: 30_000 });
+  await expect(page.getByTestId('parallel-check-verdict')).toHaveCount(0);
+
   await openExample(page, 'MNIST MLP, tensor parallel 2');
   await expect(page.getByTestId('sharding-badge-fc1')).toHaveText('column');
   await expect(page.getByTestId('sharding-badge-fc2')).toHaveText('row');
