@@ -105,12 +105,20 @@ test('tensor-parallel group shows sharding and override errors', async ({ page }
   await expect(page.getByTestId('sharding-badge-dense1')).toHaveText('row');
   await expect(page.getByTestId('node-issue-badge-dense1')).toHaveAttribute('aria-label', /Row-parallel layer "dense1" has no preceding column-parallel layer/);
   await expect(page.getByTestId('inspector-sharding-error')).toContainText('no preceding column-parallel layer');
+  await page.getByTestId('inspector-sharding').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SCREENSHOTS}/tensor-parallel-override-error.png` });
 
   await page.getByTestId('inspector-sharding-reset').click();
   await expect(page.getByTestId('sharding-badge-dense1')).toHaveText('column');
   await expect(page.getByTestId('inspector-sharding-error')).toHaveCount(0);
   await expect(page.getByTestId('node-issue-badge-dense1')).not.toHaveAttribute('aria-label', /Row-parallel/);
+
+  // A batch that does not split over the data replicas is reported on the mesh node.
+  await selectNode(page, 'devicemesh1');
+  await page.getByTestId('param-devicemesh1-dataParallel').fill('3');
+  await expect(page.getByTestId('node-issue-badge-devicemesh1')).toHaveAttribute('aria-label', /The batch of 64 samples is not divisible by dataParallel 3/);
+  await page.getByTestId('param-devicemesh1-dataParallel').fill('1');
+  await expect(page.getByTestId('node-issue-badge-devicemesh1')).toHaveCount(0);
 
   // A layer dragged out of the group is replicated again and loses its badge.
   await dragNodeTo(page, 'dense2', 'canvas', { x: 760, y: 60 });
