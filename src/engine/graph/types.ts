@@ -62,7 +62,8 @@ export interface TextParamSpec extends ParamSpecBase {
 
 export type ParamSpec = IntParamSpec | FloatParamSpec | EnumParamSpec | BoolParamSpec | TextParamSpec;
 
-export type NodeCategory = 'data' | 'layer' | 'activation' | 'loss';
+/** Palette group of a node type; the renderer lists groups in this order. */
+export type NodeCategory = 'data' | 'embedding' | 'layer' | 'attention' | 'normalization' | 'activation' | 'loss';
 
 /** What shape inference sees of one node: its resolved parameters and the shapes arriving at its inputs. */
 export interface ShapeContext {

@@ -6,7 +6,7 @@ import { checkSequence, INPUT_PORT, OUTPUT_PORT } from './ports';
 export const attentionHeadNode: NodeTypeSpec = {
   type: 'AttentionHead',
   label: 'Attention head',
-  category: 'layer',
+  category: 'attention',
   description:
     'One head of self-attention. Every position makes a query, a key and a value from its vector with its own matrices ' +
     'W_Q, W_K and W_V ([head size, width] each). The query of position i is compared with the key of every position j ' +

@@ -9,7 +9,7 @@ export const VOCABULARY_DIM = 'V';
 export const embeddingNode: NodeTypeSpec = {
   type: 'Embedding',
   label: 'Embedding',
-  category: 'layer',
+  category: 'embedding',
   description:
     'Turns each token id into a learned vector of width numbers by looking up one row of the table W_E, which has one row ' +
     'per token of the vocabulary: [vocabulary, width]. The vocabulary size comes from the dataset and its tokenizer. ' +

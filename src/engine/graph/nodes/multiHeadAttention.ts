@@ -6,7 +6,7 @@ import { checkSequence, INPUT_PORT, OUTPUT_PORT, shapeError } from './ports';
 export const multiHeadAttentionNode: NodeTypeSpec = {
   type: 'MultiHeadAttention',
   label: 'Multi-head attention',
-  category: 'layer',
+  category: 'attention',
   description:
     'Several attention heads side by side over the same input, each with its own W_Q, W_K and W_V, so each head can look ' +
     'for a different pattern (the previous character, the start of the word, a matching quote). The model width is split ' +

@@ -18,7 +18,7 @@ function normNode(type: 'LayerNorm' | 'RMSNorm', label: string, description: str
   return {
     type,
     label,
-    category: 'layer',
+    category: 'normalization',
     description,
     inputs: [INPUT_PORT],
     outputs: [OUTPUT_PORT],

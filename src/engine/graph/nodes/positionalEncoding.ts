@@ -5,7 +5,7 @@ import { checkSequence, INPUT_PORT, OUTPUT_PORT, shapeError } from './ports';
 export const positionalEncodingNode: NodeTypeSpec = {
   type: 'PositionalEncoding',
   label: 'Positional encoding',
-  category: 'layer',
+  category: 'embedding',
   description:
     'Adds a vector that depends only on the position in the window to each token vector, because attention by itself ' +
     'cannot tell the first token from the last. Learned positions are one trained row per position, [context length, width], ' +

@@ -8,7 +8,7 @@ import { checkSequence, INPUT_PORT, OUTPUT_PORT } from './ports';
 export const transformerBlockNode: NodeTypeSpec = {
   type: 'TransformerBlock',
   label: 'Transformer block',
-  category: 'layer',
+  category: 'attention',
   description:
     'A whole pre-norm transformer block as one node, as in GPT-2: x + attention(norm(x)), then x + feed-forward(norm(x)). ' +
     'The attention lets each position gather information from earlier ones, the feed-forward transforms each position on ' +

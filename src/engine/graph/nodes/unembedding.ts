@@ -8,7 +8,7 @@ import { checkSequence, INPUT_PORT, OUTPUT_PORT, shapeError } from './ports';
 export const unembeddingNode: NodeTypeSpec = {
   type: 'Unembedding',
   label: 'Unembedding',
-  category: 'layer',
+  category: 'embedding',
   description:
     'Turns each position\'s vector back into one score (logit) per token of the vocabulary with the matrix W_U ' +
     '[vocabulary, width]: the higher the score, the more likely that token comes next. Feed its output to the Loss, or to a ' +

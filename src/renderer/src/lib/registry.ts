@@ -10,7 +10,10 @@ export const NODE_DRAG_MIME = 'application/x-tensorloom-node-type';
 
 const CATEGORY_LABELS: Record<NodeCategory, string> = {
   data: 'Data',
+  embedding: 'Embeddings',
   layer: 'Layers',
+  attention: 'Attention',
+  normalization: 'Normalization',
   activation: 'Activations',
   loss: 'Loss',
 };
