@@ -148,3 +148,22 @@ test('matching weights import without issues', async ({ page }) => {
   await expect(page.getByTestId('import-status')).toContainText('Imported 6 tensors');
   await expect(page.getByTestId('import-failure-dialog')).toHaveCount(0);
 });
+
+test('imported weights start a run', async ({ page }) => {
+  const { bytes } = await exportAs(page, 'safetensors', 'initial');
+  await page.getByTestId('weights-file-input').setInputFiles({
+    name: 'fresh.safetensors',
+    mimeType: 'application/octet-stream',
+    buffer: bytes,
+  });
+  await expect(page.getByTestId('import-status')).toContainText('Imported 6 tensors');
+
+  await page.getByTestId('run-train-limit').fill('256');
+  await page.getByTestId('run-test-limit').fill('64');
+  await page.getByTestId('run-from-saved-weights').check();
+  await page.getByTestId('run-step').click();
+
+  await expect(page.getByTestId('run-state')).toHaveText('paused', { ignoreCase: true });
+  await expect(page.getByTestId('run-error')).toHaveCount(0);
+  await page.getByTestId('run-stop').click();
+});

@@ -412,8 +412,8 @@ export interface TensorloomApi {
   startRun(project: ProjectFile, options?: RunOptions): Promise<RunStatus>;
   pauseRun(): Promise<RunStatus>;
   resumeRun(): Promise<RunStatus>;
-  /** Runs one optimizer step while paused (starting paused if idle). */
-  stepRun(project: ProjectFile): Promise<RunStatus>;
+  /** Runs one optimizer step while paused (starting paused if idle, with `options` as for startRun). */
+  stepRun(project: ProjectFile, options?: RunOptions): Promise<RunStatus>;
   stopRun(): Promise<RunStatus>;
   getRunStatus(): Promise<RunStatus>;
   setActivationProbe(probe: ActivationProbe): Promise<void>;

@@ -72,8 +72,24 @@ describe('services with a text model', () => {
     const project = tinyTextProject(textPath);
     project.name = 'never trained';
     await expect(makeServices().startRun(project, { resume: true })).rejects.toThrow(
-      `Cannot resume: there is no checkpoint at ${join(folder, 'data', 'checkpoints', 'never-trained.safetensors')}.`,
+      `Cannot start from saved weights: there is no checkpoint at ${join(folder, 'data', 'checkpoints', 'never-trained.safetensors')}.`,
     );
+  });
+
+  it('steps from saved weights and generates', async () => {
+    const services = makeServices();
+    const done = waitForEvent(services, 'done');
+    await services.startRun(tinyTextProject(textPath, {}, { epochs: 1 }));
+    await done;
+    await services.stopRun().catch(() => undefined);
+
+    const started = waitForEvent(services, 'started');
+    const status = await services.stepRun(tinyTextProject(textPath, {}, { epochs: 1 }), { resume: true });
+    await started;
+    expect(status.state).not.toBe('idle');
+
+    const result = await services.generateText({ prompt: 'the ', temperature: 0, maxTokens: 4 });
+    expect(result.tokenCount).toBe(4);
   });
 
   it('trains, checkpoints to the data folder and generates', async () => {

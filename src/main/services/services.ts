@@ -90,6 +90,24 @@ export function createServices(options: ServicesOptions): AppServices {
     checkpointPathFor: pathOfCheckpoint,
   });
 
+  /** Returns where a run of `project` writes its checkpoint and what it starts from, checking that a checkpoint to resume exists. */
+  function runFilesFor(project: ProjectFile, runOptions: RunOptions | undefined) {
+    const checkpointPath = pathOfCheckpoint(project);
+    const resume = runOptions?.resume === true;
+    if (resume && !existsSync(checkpointPath)) {
+      throw new Error(
+        `Cannot start from saved weights: there is no checkpoint at ${checkpointPath}. Train the project once, or import weights, to write it.`,
+      );
+    }
+    return {
+      checkpointPath,
+      resumeFrom: resume ? checkpointPath : null,
+      projectFolder: options.projectFolder ?? null,
+      ...(runOptions?.deviceCount === undefined ? {} : { deviceCount: runOptions.deviceCount }),
+      ...(runOptions?.link === undefined ? {} : { link: runOptions.link }),
+    };
+  }
+
   return {
     exportProject: exportService.exportProject,
     importWeights: exportService.importWeights,
@@ -126,18 +144,7 @@ export function createServices(options: ServicesOptions): AppServices {
 
     async startRun(project: ProjectFile, runOptions?: RunOptions): Promise<RunStatus> {
       requireObject(project, 'project', 'startRun');
-      const checkpointPath = pathOfCheckpoint(project);
-      const resume = runOptions?.resume === true;
-      if (resume && !existsSync(checkpointPath)) {
-        throw new Error(`Cannot resume: there is no checkpoint at ${checkpointPath}. Train the project once without resuming to write it.`);
-      }
-      return trainer.start(project, false, {
-        checkpointPath,
-        resumeFrom: resume ? checkpointPath : null,
-        projectFolder: options.projectFolder ?? null,
-        ...(runOptions?.deviceCount === undefined ? {} : { deviceCount: runOptions.deviceCount }),
-        ...(runOptions?.link === undefined ? {} : { link: runOptions.link }),
-      });
+      return trainer.start(project, false, runFilesFor(project, runOptions));
     },
 
     async pauseRun(): Promise<RunStatus> {
@@ -148,9 +155,9 @@ export function createServices(options: ServicesOptions): AppServices {
       return trainer.resume();
     },
 
-    async stepRun(project: ProjectFile): Promise<RunStatus> {
+    async stepRun(project: ProjectFile, runOptions?: RunOptions): Promise<RunStatus> {
       requireObject(project, 'project', 'stepRun');
-      return trainer.step(project, { checkpointPath: pathOfCheckpoint(project), projectFolder: options.projectFolder ?? null });
+      return trainer.step(project, runFilesFor(project, runOptions));
     },
 
     async stopRun(): Promise<RunStatus> {

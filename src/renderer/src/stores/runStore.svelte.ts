@@ -5,7 +5,7 @@
  * activation snapshot of each probed node.
  */
 
-import type { ActivationSnapshot, AttentionSnapshot, RunEvent, RunState, RunStatus, TensorloomApi } from '../../../shared/api';
+import type { ActivationSnapshot, AttentionSnapshot, RunEvent, RunOptions, RunState, RunStatus, TensorloomApi } from '../../../shared/api';
 import type { ProjectFile, ProjectIssue } from '../../../shared/project';
 import { SvelteMap } from 'svelte/reactivity';
 import { defineContext } from '../lib/context';
@@ -131,14 +131,15 @@ export class RunStore {
     return unsubscribe;
   }
 
-  start(project: ProjectFile): Promise<void> {
+  /** Starts a run; `options.resume` starts from the project's saved weights (last checkpoint or imported weights). */
+  start(project: ProjectFile, options: RunOptions = {}): Promise<void> {
     this.#beginRun();
-    return this.#command(() => this.#api.startRun(project));
+    return this.#command(() => this.#api.startRun(project, options));
   }
 
-  step(project: ProjectFile): Promise<void> {
+  step(project: ProjectFile, options: RunOptions = {}): Promise<void> {
     if (this.state === 'idle') this.#beginRun();
-    return this.#command(() => this.#api.stepRun(project));
+    return this.#command(() => this.#api.stepRun(project, options));
   }
 
   pause(): Promise<void> {
