@@ -39,15 +39,13 @@ describe('saveProjectFile', () => {
     const path = join(folder, 'xor.json');
     writeFileSync(path, ORIGINAL_TEXT);
     const failingHalfway = {
-      writeText(fd: number, text: string) {
-        writeFileSync(fd, text.slice(0, text.length / 2));
+      write(fd: number, bytes: Uint8Array) {
+        writeFileSync(fd, bytes.subarray(0, bytes.length / 2));
         throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
       },
     };
 
-    expect(() => saveProjectFile(path, xorProject(), failingHalfway)).toThrow(
-      `Cannot save ${path}: ENOSPC: no space left on device, write. The file was not changed`,
-    );
+    expect(() => saveProjectFile(path, xorProject(), failingHalfway)).toThrow(`Cannot save ${path}: the disk is full. The file was not changed`);
     expect(readFileSync(path, 'utf8')).toBe(ORIGINAL_TEXT);
     expect(readdirSync(folder)).toEqual(['xor.json']);
   });
@@ -65,7 +63,7 @@ describe('saveProjectFile', () => {
   it('names the path when the folder is missing', () => {
     const path = join(folder, 'missing', 'xor.json');
 
-    expect(() => saveProjectFile(path, xorProject())).toThrow(`Cannot save ${path}: ENOENT`);
+    expect(() => saveProjectFile(path, xorProject())).toThrow(`Cannot save ${path}: the folder does not exist`);
   });
 });
 

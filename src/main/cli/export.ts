@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ExportFormat } from '../../shared/api';
 import { EXPORT_FORMATS } from '../../shared/api';
-import { writeFileAtomic } from '../export/atomicFile';
+import { writeFileAtomic } from '../files/atomicFile';
 import { buildExportBytes, type ExportWeights } from '../export/build';
 import { EXPORT_FORMAT_INFO, isExportFormat } from '../export/formats';
 import { initialWeights } from '../export/weights';

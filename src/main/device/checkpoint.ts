@@ -6,13 +6,14 @@
  * written atomically, so a crash never leaves half a checkpoint.
  */
 
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ProjectFile } from '../../shared/project';
 import type { Tokenizer } from '../../engine/data/tokenizers';
 import { CharTokenizer, ByteTokenizer, describeCharacter } from '../../engine/data/tokenizers';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from '../../engine/io/safetensors';
 import { formatShape, type Tensor } from '../../engine/tensor/tensor';
+import { AtomicWriteError, writeFileAtomic } from '../files/atomicFile';
 import { graphHash, GRAPH_HASH_METADATA_KEY } from '../export/graphHash';
 import { PROJECT_NAME_METADATA_KEY } from '../export/weights';
 import { TENSORLOOM_VERSION } from './version';
@@ -50,14 +51,12 @@ export function writeCheckpoint(
   }
   const bytes = encodeSafetensors(parameters, metadata);
 
-  mkdirSync(dirname(path), { recursive: true });
-  const temporaryPath = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(temporaryPath, bytes);
-    renameSync(temporaryPath, path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomic(path, bytes);
   } catch (error) {
-    rmSync(temporaryPath, { force: true });
-    throw new Error(`Cannot write the checkpoint ${path}: ${errorText(error)}. Check that the folder is writable and the disk has space.`, { cause: error });
+    const reason = error instanceof AtomicWriteError ? error.reason : errorText(error);
+    throw new Error(`Cannot write the checkpoint ${path}: ${reason}. Check that the folder is writable and the disk has space.`, { cause: error });
   }
 }
 

@@ -16,7 +16,7 @@ import type {
   OpenedProjectWithWeights,
 } from '../../shared/api';
 import type { ProjectFile } from '../../shared/project';
-import { writeFileAtomic } from '../export/atomicFile';
+import { writeFileAtomic } from '../files/atomicFile';
 import { buildExportBytes, type ExportWeights } from '../export/build';
 import { EXPORT_FORMAT_INFO, isExportFormat, suggestedFileName } from '../export/formats';
 import {

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { UploadedTextDataset } from '../../shared/api';
 import { decodeTextBytes } from '../../engine/data/text';
-import { writeFileAtomic } from '../export/atomicFile';
+import { writeFileAtomic } from '../files/atomicFile';
 import { dataFolder } from '../trainer/checkpointPaths';
 import { mkdirSync } from 'node:fs';
 

@@ -1,8 +1,9 @@
 /**
- * Atomic file writes for exports. The bytes go to a temporary file in the target's
- * folder, are flushed with fsync, and the temporary file is then renamed over the
- * target. Rename within one folder replaces the file in one step, so a failed or
- * interrupted export leaves either the old file or the new one, never a mix.
+ * Atomic file writes for projects, checkpoints, exports and uploaded texts. The bytes
+ * go to a temporary file in the target's folder, are flushed with fsync, and the
+ * temporary file is then renamed over the target. Rename within one folder replaces
+ * the file in one step, so a failed or interrupted write leaves either the old file
+ * or the new one, never a mix.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,7 @@ import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } fro
 import { basename, dirname, join } from 'node:path';
 import { createLogger, describeError } from '../log';
 
-const log = createLogger('export');
+const log = createLogger('files');
 
 /** The write step of `writeFileAtomic`; tests swap in one that fails part way through. */
 export interface ByteWriter {
@@ -31,10 +32,21 @@ export function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
+/** A failed atomic write; `reason` is the cause in plain words, for callers that phrase their own message. */
+export class AtomicWriteError extends Error {
+  readonly reason: string;
+
+  constructor(path: string, reason: string, cause: unknown) {
+    super(`Cannot write ${path}: ${reason}. Nothing was written there; check that the folder exists and is writable.`, { cause });
+    this.name = 'AtomicWriteError';
+    this.reason = reason;
+  }
+}
+
 /**
- * Writes `bytes` to `path` atomically. Throws an error naming the file and the reason
- * when the folder is missing or not writable or the write fails. The old file, if any,
- * is then unchanged, and the temporary file is removed.
+ * Writes `bytes` to `path` atomically. Throws an AtomicWriteError naming the file and
+ * the reason when the folder is missing or not writable or the write fails. The old
+ * file, if any, is then unchanged, and the temporary file is removed.
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array, writer: ByteWriter = nodeByteWriter): void {
   const temporaryPath = temporaryPathFor(path);
@@ -49,9 +61,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, writer: ByteWri
   } catch (error) {
     if (fd !== null) closeQuietly(fd);
     removeQuietly(temporaryPath);
-    throw new Error(`Cannot write ${path}: ${describeWriteError(error)}. Nothing was written there; check that the folder exists and is writable.`, {
-      cause: error,
-    });
+    throw new AtomicWriteError(path, describeWriteError(error), error);
   }
   syncFolder(dirname(path));
 }
@@ -70,7 +80,7 @@ function closeQuietly(fd: number): void {
   try {
     closeSync(fd);
   } catch (error) {
-    log.warn(`closing a temporary export file failed: ${describeError(error)}`);
+    log.warn(`closing a temporary file failed: ${describeError(error)}`);
   }
 }
 
