@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProject } from '../../src/engine/io/project';
 import { decodeSafetensors } from '../../src/engine/io/safetensors';
-import { writeFileAtomic, type ByteWriter } from '../../src/main/export/atomicFile';
+import { writeFileAtomic, type ByteWriter } from '../../src/main/files/atomicFile';
 import { encodeWeights, initialWeights, type WeightTensors } from '../../src/main/export/weights';
 import { createExportService, IMPORT_NEEDS_BYTES, type ExportDialogHost, type ExportServiceOptions } from '../../src/main/services/exportService';
 import type { ExportResult, ImportWeightsResult } from '../../src/shared/api';
