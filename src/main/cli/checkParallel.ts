@@ -9,7 +9,7 @@ import { RunValidationError } from '../trainer/trainer';
 import { parseCommandArgs, parseIntegerFlag } from './args';
 import type { CliOutput } from './output';
 import { CHECK_PARALLEL_HELP, EXIT_FAILURE, EXIT_OK, UsageError } from './usage';
-import { formatIssueLine } from './validate';
+import { reportIssues } from './validate';
 
 const DEFAULT_TOLERANCE = 1e-5;
 const KINDS: readonly ParallelCollectiveKind[] = ['all-reduce', 'all-gather', 'reduce-scatter', 'broadcast'];
@@ -63,8 +63,7 @@ export async function runCheckParallel(argv: string[], output: CliOutput, launch
   const { result } = readProjectFile(options.path);
   const issues = result.ok ? validateRunProject(result.project) : result.issues;
   if (!result.ok || issues.length > 0) {
-    output.stderr(`${options.path}: ${issues.length} issue${issues.length === 1 ? '' : 's'}, so the check did not start\n`);
-    for (const issue of issues) output.stderr(`  ${formatIssueLine(issue)}\n`);
+    reportIssues(output, options.path, issues, 'the check did not start');
     return EXIT_FAILURE;
   }
 
@@ -77,8 +76,7 @@ export async function runCheckParallel(argv: string[], output: CliOutput, launch
     return passed ? EXIT_OK : EXIT_FAILURE;
   } catch (error) {
     if (error instanceof RunValidationError) {
-      output.stderr(`${options.path}: ${error.issues.length} issue${error.issues.length === 1 ? '' : 's'}, so the check did not start\n`);
-      for (const issue of error.issues) output.stderr(`  ${formatIssueLine(issue)}\n`);
+      reportIssues(output, options.path, error.issues, 'the check did not start');
     } else {
       output.stderr(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
     }

@@ -12,7 +12,7 @@ import { readProjectFile } from '../services/projectFiles';
 import { parseCommandArgs } from './args';
 import type { CliOutput } from './output';
 import { EXIT_FAILURE, EXIT_OK, EXPORT_HELP, UsageError } from './usage';
-import { formatIssueLine } from './validate';
+import { reportIssues } from './validate';
 
 interface ExportOptions {
   projectPath: string;
@@ -64,8 +64,7 @@ export function runExport(argv: string[], output: CliOutput): number {
 
   const { result } = readProjectFile(options.projectPath);
   if (!result.ok) {
-    output.stderr(`${options.projectPath}: ${result.issues.length} issue${result.issues.length === 1 ? '' : 's'}, so nothing was exported\n`);
-    for (const issue of result.issues) output.stderr(`  ${formatIssueLine(issue)}\n`);
+    reportIssues(output, options.projectPath, result.issues, 'nothing was exported');
     return EXIT_FAILURE;
   }
   const project = result.project;

@@ -11,7 +11,7 @@ import { checkpointPathBeside } from '../trainer/checkpointPaths';
 import { parseCommandArgs, parseIntegerFlag } from './args';
 import type { CliOutput } from './output';
 import { EXIT_FAILURE, EXIT_OK, GENERATE_HELP, UsageError } from './usage';
-import { formatIssueLine } from './validate';
+import { reportIssues } from './validate';
 
 interface GenerateOptions {
   path: string;
@@ -82,8 +82,7 @@ export function runGenerate(argv: string[], output: CliOutput): number {
 
   const { result } = readProjectFile(options.path);
   if (!result.ok) {
-    output.stderr(`${options.path}: ${result.issues.length} issue${result.issues.length === 1 ? '' : 's'}, so nothing was generated\n`);
-    for (const issue of result.issues) output.stderr(`  ${formatIssueLine(issue)}\n`);
+    reportIssues(output, options.path, result.issues, 'nothing was generated');
     return EXIT_FAILURE;
   }
   const project = result.project;

@@ -13,7 +13,7 @@ import { parseCheckpointFlag, parseCommandArgs, parseIntegerFlag } from './args'
 import type { CliOutput } from './output';
 import { ProgressBar } from './progressBar';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, TRAIN_HELP, UsageError } from './usage';
-import { formatIssueLine } from './validate';
+import { formatIssueLine, reportIssues } from './validate';
 
 interface TrainOptions {
   path: string;
@@ -70,8 +70,7 @@ export async function runTrain(argv: string[], output: CliOutput, launcher: Devi
   // The trainer checks again before launching; checking here reports the issues once, without log lines.
   const issues = result.ok ? validateRunProject(result.project) : result.issues;
   if (!result.ok || issues.length > 0) {
-    output.stderr(`${options.path}: ${issues.length} issue${issues.length === 1 ? '' : 's'}, so training did not start\n`);
-    for (const issue of issues) output.stderr(`  ${formatIssueLine(issue)}\n`);
+    reportIssues(output, options.path, issues, 'training did not start');
     return EXIT_FAILURE;
   }
   const project: ProjectFile = {

@@ -17,6 +17,16 @@ export function formatIssueLine(issue: ProjectIssue): string {
   return where.length === 0 ? issue.message : `${where.join(' ')}: ${issue.message}`;
 }
 
+/**
+ * Prints `<location>: N issues, so <consequence>` and one line per issue on stderr.
+ * Without a consequence the header ends after the count.
+ */
+export function reportIssues(output: CliOutput, location: string, issues: readonly ProjectIssue[], consequence?: string): void {
+  const count = `${issues.length} issue${issues.length === 1 ? '' : 's'}`;
+  output.stderr(`${location}: ${count}${consequence === undefined ? '' : `, so ${consequence}`}\n`);
+  for (const issue of issues) output.stderr(`  ${formatIssueLine(issue)}\n`);
+}
+
 export function runValidate(argv: string[], output: CliOutput): number {
   const { values, positionals } = parseCommandArgs('validate', argv, { help: { type: 'boolean', short: 'h' } }, parseArgs);
   if (values.help === true) {
@@ -45,7 +55,6 @@ export function runValidate(argv: string[], output: CliOutput): number {
     output.stdout('valid\n');
     return EXIT_OK;
   }
-  output.stderr(`${path}: ${issues.length} issue${issues.length === 1 ? '' : 's'}\n`);
-  for (const issue of issues) output.stderr(`  ${formatIssueLine(issue)}\n`);
+  reportIssues(output, path, issues);
   return EXIT_FAILURE;
 }
