@@ -1,13 +1,13 @@
 /** Shared helpers of the export tests: the MNIST example project, stand-in trained weights, crafted safetensors files. */
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initialWeights, type WeightTensors } from '../../src/main/export/weights';
 import { parseProject } from '../../src/engine/io/project';
 import type { ProjectFile } from '../../src/shared/project';
 import { buildSafetensors, entry } from '../io/safetensorsCases';
-import { repoRoot } from './helpers';
+import { repoRoot, runProcess } from './helpers';
 
 export const REFERENCE_READER = join(repoRoot, 'scripts/reference/generate_safetensors_fixtures.py');
 export const SYSTEM_PYTHON = '/usr/bin/python3';
@@ -36,16 +36,7 @@ export function trainedLikeWeights(project: ProjectFile): WeightTensors {
   return weights;
 }
 
-export interface ProcessResult {
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI from source under tsx, as `tensorloom <args>` runs the built one. */
-export function runCli(args: string[]): Promise<ProcessResult> {
-  return runProcess(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/main/cli/index.ts'), ...args]);
-}
+export { runCli } from './helpers';
 
 /** Runs the Python reference reader's `read FILE` and returns its parsed JSON output. */
 export async function readWithReference(path: string): Promise<{ tensors: Record<string, { dtype: string; shape: number[]; values: number[] }>; metadata: Record<string, string> }> {
@@ -54,17 +45,6 @@ export async function readWithReference(path: string): Promise<{ tensors: Record
   return JSON.parse(result.stdout);
 }
 
-function runProcess(command: string, args: string[]): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, TENSORLOOM_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
-  });
-}
 
 export interface BadWeightsCase {
   name: string;

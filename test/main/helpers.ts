@@ -1,5 +1,6 @@
 /** Shared helpers for the main-process tests: projects, event waiting, process checks. */
 
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,4 +117,28 @@ export function recordingLauncher(inner: DeviceLauncher): DeviceLauncher & { han
     },
     killAll: () => inner.killAll(),
   };
+}
+
+export interface ProcessResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `command` in the repository root with quiet device logs and collects its exit code and output. */
+export function runProcess(command: string, args: string[]): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, TENSORLOOM_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
+  });
+}
+
+/** Runs the CLI from source under tsx, as `tensorloom <args>` runs the built one. */
+export function runCli(args: string[]): Promise<ProcessResult> {
+  return runProcess(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/main/cli/index.ts'), ...args]);
 }
