@@ -53,7 +53,7 @@ export default tseslint.config(
   {
     files: ['src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['electron', 'node:*', 'svelte', '@xyflow/*'], message: 'src/shared holds types and constants only.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['electron', 'node:*', 'svelte', '@xyflow/*'], message: 'src/shared contains types and constants only.' }] }],
     },
   },
   {

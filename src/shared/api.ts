@@ -35,7 +35,7 @@ export interface SavedProject {
   location: string;
 }
 
-/** Which node's activations the device process reports, and for which test sample. */
+/** Node and test sample whose activations the device process reports. */
 export interface ActivationProbe {
   nodeId: string | null;
   sampleIndex: number;
@@ -59,7 +59,7 @@ export interface Histogram {
   counts: number[];
 }
 
-/** What flows through one node for one sample, computed in the device process. */
+/** Output of one node for one sample, computed in the device process. */
 export interface ActivationSnapshot {
   nodeId: string;
   nodeType: string;

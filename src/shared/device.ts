@@ -37,7 +37,7 @@ export interface DeviceSettings {
   parallel?: ParallelDeviceSettings;
 }
 
-/** How the devices of a parallel run reach each other without going through main. */
+/** Connection settings by which the devices of a parallel run reach each other without going through main. */
 export type MeshLinkSettings =
   /** Node child processes: device i listens on `<directory>/device-<i>.sock` and connects to every lower rank. */
   | { kind: 'unix-sockets'; directory: string }

@@ -65,7 +65,7 @@ export type ParamSpec = IntParamSpec | FloatParamSpec | EnumParamSpec | BoolPara
 /** Palette group of a node type; the renderer lists groups in this order. */
 export type NodeCategory = 'data' | 'embedding' | 'layer' | 'attention' | 'normalization' | 'activation' | 'loss';
 
-/** What shape inference sees of one node: its resolved parameters and the shapes arriving at its inputs. */
+/** Input of shape inference for one node: its resolved parameters and the shapes arriving at its inputs. */
 export interface ShapeContext {
   nodeId: string;
   params: Readonly<Record<string, ParamValue>>;
